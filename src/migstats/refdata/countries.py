@@ -64,7 +64,7 @@ VALID_FROM: date = date(2024, 9, 1)
 VALID_TO: date | None = None
 """Last day of validity; ``None`` while the version is current."""
 
-_DATA = "migstats.refdata.data"
+_PACKAGE = "migstats.refdata"
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Country:
 
 
 def _read_csv(filename: str) -> Iterator[dict[str, str]]:
-    text = resources.files(_DATA).joinpath(filename).read_text(encoding="utf-8")
+    text = resources.files(_PACKAGE).joinpath("data", filename).read_text(encoding="utf-8")
     yield from csv.DictReader(io.StringIO(text))
 
 

@@ -14,7 +14,7 @@ from migstats.refdata.geography import islands
 from migstats.synth.draw import NEVER, DayArray, owners, pick, segmented_cumsum
 from migstats.synth.group import GroupDraw, SimWindow
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, split_by_visits
+from migstats.synth.stays import Stays, visa_codes, split_by_visits
 
 # Age structure at the simulation start (5-year groups 0-4 ... 75-79, 80+): a young
 # population like the Maldives' in the 2010s, with the bulge at working ages.
@@ -129,7 +129,7 @@ def simulate_citizens(profile: Profile, window: SimWindow, scale: float, seed: i
         start=t_start[keep].astype(np.int32),
         end=t_end[keep].astype(np.int32),
         inside=np.zeros(int(keep.sum()), dtype=bool),
-        visa=np.full(int(keep.sum()), "CITIZEN"),
+        visa=visa_codes("CITIZEN", int(keep.sum())),
         authorised_until=np.full(int(keep.sum()), NEVER, dtype=np.int32),
     )
     episodes = Stays(
@@ -137,7 +137,7 @@ def simulate_citizens(profile: Profile, window: SimWindow, scale: float, seed: i
         start=ep_s,
         end=ep_e,
         inside=np.zeros(len(ep_p), dtype=bool),
-        visa=np.full(len(ep_p), "CITIZEN"),
+        visa=visa_codes("CITIZEN", len(ep_p)),
         authorised_until=np.full(len(ep_p), NEVER, dtype=np.int32),
     )
 

@@ -35,10 +35,11 @@ from migstats.synth.extracts.population_sources import census_extract, register_
 from migstats.synth.identity import Identities, draw_identities
 from migstats.synth.population import ARR, Population, simulate_population
 from migstats.synth.profile import Profile, load_profile
+from migstats.synth.stays import VISA_TYPES
 from migstats.synth.truth import residence_truth, status_on
 
 Progress = Callable[[str, int], None]
-STATUS = np.array(["non_resident", "resident"])
+STATUS = ("non_resident", "resident")
 
 
 @dataclass
@@ -196,8 +197,13 @@ def _write_truth(
     no_variant = np.zeros(pop.n_people, bool)
     rng = np.random.default_rng(0)  # unused draws: canonical names take no variants
     register = next(e for e in extracts if e.name == "national_register").truth
-    nid = np.full(pop.n_people, None, dtype=object)
-    nid[np.asarray(register["person_id"])] = np.asarray(register["record_id"].to_pylist())
+    where = np.full(pop.n_people, -1, np.int64)
+    where[np.asarray(register["person_id"])] = np.arange(register.num_rows)
+    nid = pc.if_else(
+        pa.array(where >= 0),
+        pc.take(register["record_id"], pa.array(np.maximum(where, 0))),
+        pa.scalar(None, pa.string()),
+    )
     death = people["death_day"]
     person = pa.table(
         {
@@ -212,7 +218,7 @@ def _write_truth(
             "given_names": pc.utf8_trim(pc.binary_join_element_wise(
                 book.render(rng, ident.given1, no_variant), book.render(rng, ident.given2, no_variant), " "), " "),
             "surname": book.render(rng, ident.surname, no_variant),
-            "national_id": pa.array(nid.tolist(), pa.string()),
+            "national_id": nid,
             "island_code": pa.array(people["island"]),
             "occupation_isco": pa.array(people["occupation"]),
             "industry_isic": pa.array(people["isic"]),
@@ -223,28 +229,29 @@ def _write_truth(
     )  # fmt: skip
     first = np.concatenate(([True], c["person_id"][1:] != c["person_id"][:-1]))
     seq = np.arange(len(first)) - np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
-    record_of = np.full(len(first), None, dtype=object)
+    # The border record of each recorded crossing (the first copy where duplicated).
     border = next(e for e in extracts if e.name == "border_crossings").truth
-    first_rec = ~np.asarray(pc.match_substring(border["faults"], "duplicate"))
-    record_of[np.asarray(border["crossing_index"])[first_rec]] = np.asarray(
-        border["record_id"].filter(pa.array(first_rec)).to_pylist(), dtype=object
-    )
+    original = np.flatnonzero(~np.asarray(pc.match_substring(border["faults"], "duplicate")))
+    record_of = np.full(len(first), -1, np.int64)
+    record_of[np.asarray(border["crossing_index"])[original]] = original
+    border_ids = pc.take(border["record_id"], pa.array(np.maximum(record_of, 0)))
+    border_ids = pc.if_else(pa.array(record_of >= 0), border_ids, pa.scalar(None, pa.string()))
     in_period = (c["day"] >= w.period_start) & (c["day"] <= w.period_end)
     crossing = pa.table(
         {
             "person_id": pa.array(c["person_id"]),
             "seq": pa.array(seq.astype(np.int32)),
             "crossing_date": pa.array(c["day"], pa.date32()),
-            "direction": pa.array(np.where(c["direction"] == ARR, "ARR", "DEP")),
-            "visa_type": pa.array(c["visa"]),
-            "initial_status": pa.array(people["initial_status"][c["person_id"]]),
-            "res_status_before": pa.array(STATUS[before]),
-            "res_status_after": pa.array(STATUS[after]),
+            "direction": categorical(c["direction"], ("DEP", "ARR")),
+            "visa_type": categorical(c["visa"], VISA_TYPES),
+            "initial_status": pc.take(categorical((people["initial_status"] == "resident").astype(np.int8), STATUS), pa.array(c["person_id"])),
+            "res_status_before": categorical(before, STATUS),
+            "res_status_after": categorical(after, STATUS),
             "is_long_term_migration": pa.array(long_term),
             "status_exact": pa.array(c["day"].astype(np.int64) + rule.window_days <= w.sim_end),
             "in_period": pa.array(in_period),
             "recorded": pa.array(recorded),
-            "border_record_id": pa.array(record_of.tolist(), pa.string()),
+            "border_record_id": border_ids,
             "authorised_until": pc.if_else(pa.array((c["direction"] == ARR) & (c["authorised_until"] < NEVER)), pa.array(np.minimum(c["authorised_until"], 10**6).astype(np.int32), pa.date32()), pa.scalar(None, pa.date32())),
         }
     )  # fmt: skip
@@ -309,6 +316,14 @@ def _write_truth(
         "note": "Truth of the synthetic country. Never read by the pipeline; evaluation only.",
     }
     _write_json(folder / "meta.json", meta)
+
+
+def categorical(codes: np.ndarray, labels: tuple[str, ...]) -> pa.DictionaryArray:
+    """A dictionary-encoded string column from small integer codes (compact in memory and
+    in Parquet; reads back as text)."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(codes, np.int8)), pa.array(list(labels), pa.string())
+    )
 
 
 def reference_days(prof: Profile) -> dict[str, int]:

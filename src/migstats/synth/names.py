@@ -268,25 +268,29 @@ class NameBook:
     ) -> dict[str, npt.NDArray[np.int64]]:
         """Name numbers for people: first given name, second (-1 if none) and surname."""
         n = len(citizenship)
-        tradition = np.array([TRADITION.get(c, "english") for c in np.unique(citizenship)])
-        trad_of = dict(zip(np.unique(citizenship), tradition, strict=True))
+        cit_values, cit_index = np.unique(citizenship, return_inverse=True)
+        traditions = sorted(_POOLS)
+        trad_of_cit = np.array([traditions.index(TRADITION.get(str(c), "english")) for c in cit_values])
+        key = trad_of_cit[cit_index] * 2 + (sex == "F")
+        order = np.argsort(key, kind="stable")
+        bounds = np.searchsorted(key[order], np.arange(len(traditions) * 2 + 1))
         given1 = np.zeros(n, np.int64)
         given2 = np.full(n, -1, np.int64)
         surname = np.zeros(n, np.int64)
-        for c, t in trad_of.items():
-            for s in ("M", "F"):
-                mask = (citizenship == c) & (sex == s)
-                k = int(mask.sum())
-                if not k:
-                    continue
-                given = self.pool(t, s)
-                given1[mask] = given[rng.integers(0, len(given), k)]
-                # South Asian and Maldivian names often carry a second given name.
-                two = rng.random(k) < (0.3 if t in ("bengali", "maldivian", "indian") else 0.05)
-                second = given[rng.integers(0, len(given), k)]
-                given2[mask] = np.where(two & (second != given1[mask]), second, -1)
-                sur = self.pool(t, "S")
-                surname[mask] = sur[rng.integers(0, len(sur), k)]
+        for g in range(len(traditions) * 2):
+            rows = order[bounds[g] : bounds[g + 1]]
+            k = len(rows)
+            if not k:
+                continue
+            t, s = traditions[g // 2], "MF"[g % 2]
+            given = self.pool(t, s)
+            given1[rows] = given[rng.integers(0, len(given), k)]
+            # South Asian and Maldivian names often carry a second given name.
+            two = rng.random(k) < (0.3 if t in ("bengali", "maldivian", "indian") else 0.05)
+            second = given[rng.integers(0, len(given), k)]
+            given2[rows] = np.where(two & (second != given1[rows]), second, -1)
+            sur = self.pool(t, "S")
+            surname[rows] = sur[rng.integers(0, len(sur), k)]
         return {"given1": given1, "given2": given2, "surname": surname}
 
     def render(

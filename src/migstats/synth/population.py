@@ -8,7 +8,7 @@ from this, with faults, by :mod:`migstats.synth.extracts`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,10 +44,22 @@ class Population:
     people: dict[str, np.ndarray]
     crossings: dict[str, np.ndarray]
     permits: dict[str, np.ndarray]
+    _categories: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def n_people(self) -> int:
         return len(self.people["person_id"])
+
+    def category(self, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """A text column of ``people`` as integer codes and their labels (cached), so
+        extracts can render millions of records with ``take`` on a few labels."""
+        if column not in self._categories:
+            labels, codes = np.unique(self.people[column], return_inverse=True)
+            self._categories[column] = (
+                codes.astype(np.int32),
+                tuple(str(x) for x in labels),
+            )
+        return self._categories[column]
 
 
 _DEFAULTS: dict[str, object] = {

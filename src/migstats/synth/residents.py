@@ -11,7 +11,7 @@ import numpy as np
 from migstats.synth.draw import NEVER, days_by_volume, pick
 from migstats.synth.group import GroupDraw, SimWindow
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, split_by_visits
+from migstats.synth.stays import Stays, visa_codes, split_by_visits
 from migstats.synth.visitors import visitor_people
 from migstats.synth.workers import permit_chain
 
@@ -41,7 +41,7 @@ def _long_stayers(
         start=s,
         end=e,
         inside=np.ones(len(p), dtype=bool),
-        visa=np.full(len(p), visa),
+        visa=visa_codes(visa, len(p)),
         authorised_until=authorised[p],
     )
     permits = permit_chain(who, arrive, n_permits, permit_days, visa)

@@ -10,8 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from migstats.synth.draw import NEVER, DayArray, IntArray, owners, segmented_cumsum
+
+
+#: Visa or permit types at entry; stays and crossings hold their index (int8).
+VISA_TYPES = ("CITIZEN", "TOURIST", "BUSINESS", "WORK", "DEPENDENT", "STUDENT", "RESIDENT")
+
+
+def visa_codes(name: str, n: int) -> npt.NDArray[np.int8]:
+    """``n`` copies of the code of visa type ``name``."""
+    return np.full(n, VISA_TYPES.index(name), np.int8)
 
 
 @dataclass
@@ -23,8 +33,8 @@ class Stays:
     end: DayArray
     #: True for a stay in the country (entered by an arrival), False for a stay abroad.
     inside: np.ndarray
-    #: Visa or permit type at entry ("TOURIST", "WORK", ... or "CITIZEN").
-    visa: np.ndarray
+    #: Visa or permit type at entry, as an index into :data:`VISA_TYPES`.
+    visa: npt.NDArray[np.int8]
     #: Last day of authorised stay for stays in the country (NEVER for citizens).
     authorised_until: DayArray
     extra: dict[str, np.ndarray] = field(default_factory=dict)

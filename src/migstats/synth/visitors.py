@@ -13,7 +13,7 @@ import numpy as np
 from migstats.synth.draw import NEVER, days_by_volume, owners, pick, segmented_cumsum
 from migstats.synth.group import GroupDraw, SimWindow
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays
+from migstats.synth.stays import Stays, visa_codes
 
 _YEAR = 365.25
 
@@ -122,7 +122,7 @@ def simulate_tourists(profile: Profile, window: SimWindow, scale: float, seed: i
         start=arrive.astype(np.int32),
         end=depart,
         inside=np.ones(len(person), dtype=bool),
-        visa=np.full(len(person), "TOURIST"),
+        visa=visa_codes("TOURIST", len(person)),
         authorised_until=authorised,
     )
     ext = np.flatnonzero(extended)
@@ -163,7 +163,7 @@ def simulate_business(profile: Profile, window: SimWindow, scale: float, seed: i
         start=arrive.astype(np.int32),
         end=depart.astype(np.int32),
         inside=np.ones(len(owner), dtype=bool),
-        visa=np.full(len(owner), "BUSINESS"),
+        visa=visa_codes("BUSINESS", len(owner)),
         authorised_until=authorised,
     )
     permits = {

@@ -15,7 +15,7 @@ from migstats.refdata.geography import islands
 from migstats.synth.draw import NEVER, days_by_volume, owners, pick
 from migstats.synth.group import GroupDraw, SimWindow
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, split_by_visits
+from migstats.synth.stays import Stays, visa_codes, split_by_visits
 
 _YEAR = 365.25
 
@@ -98,7 +98,7 @@ def simulate_workers(profile: Profile, window: SimWindow, scale: float, seed: in
         start=s,
         end=e,
         inside=np.ones(len(p), dtype=bool),
-        visa=np.full(len(p), "WORK"),
+        visa=visa_codes("WORK", len(p)),
         authorised_until=authorised_until[p],
     )
     permits = permit_chain(who, arrive, n_permits, spec.permit_days, "WORK")
@@ -174,7 +174,7 @@ def _add_dependants(
         start=arrive_d.astype(np.int32),
         end=end.astype(np.int32),
         inside=np.ones(m, dtype=bool),
-        visa=np.full(m, "DEPENDENT"),
+        visa=visa_codes("DEPENDENT", m),
         authorised_until=authorised,
     )
     n_permits = np.ceil((authorised.astype(np.int64) + 1 - arrive_d) / 365).astype(np.int64)

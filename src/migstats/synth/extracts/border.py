@@ -9,6 +9,8 @@ renewed passports, day/month swaps in dates of birth, invalid nationality codes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,17 +25,18 @@ from migstats.synth.extracts.common import (
     tf,
 )
 from migstats.synth.identity import Identities
-from migstats.synth.population import ARR, Population
+from migstats.synth.population import Population
 from migstats.synth.profile import Profile
+from migstats.synth.stays import VISA_TYPES
 
 PORTS = {"MLE": 0.93, "GAN": 0.03, "HAQ": 0.015, "VAM": 0.01, "MLE-SEA": 0.015}
 _INVALID_NATIONALITY = ["XYZ", "??", "UNK", "0", "B6D", "IDN1"]
 
 
-def icao_codes(iso3: np.ndarray) -> np.ndarray:
-    """ICAO 9303 nationality codes for ISO alpha-3 codes (Germany is ``D``)."""
-    uniq, inv = np.unique(iso3, return_inverse=True)
-    return np.array([by_iso3(str(c)).icao for c in uniq])[inv]
+def labels_of(pop: Population, column: str, person: np.ndarray, render: Callable[[str], str]) -> pa.Array:
+    """Per record, the person's ``column`` value rendered by ``render`` (done once per label)."""
+    codes, labels = pop.category(column)
+    return pc.take(pa.array([render(x) for x in labels], pa.string()), pa.array(codes[person]))
 
 
 def border_extract(
@@ -63,46 +66,42 @@ def border_extract(
     given, surname = render_names(ident, rng, person, f.name_typo, log)
     seq = ident.passport_seq(person, day)
     log.add("passport_renewed", seq > 0)
-    nationality = icao_codes(pop.people["citizenship"][person])
+    # ICAO 9303 nationality codes (equal to ISO alpha-3 except Germany, D).
+    nationality = labels_of(pop, "citizenship", person, lambda c: by_iso3(c).icao)
     invalid = rng.random(n) < f.invalid_code
-    nationality = np.where(
-        invalid, np.array(_INVALID_NATIONALITY)[rng.integers(0, 6, n)], nationality
+    bad = pa.array(_INVALID_NATIONALITY)
+    nationality = pc.replace_with_mask(
+        nationality, pa.array(invalid), pc.take(bad, pa.array(rng.integers(0, len(bad), int(invalid.sum()))))
     )
     log.add("invalid_code", invalid)
     dob, swapped = swap_day_month(
         pop.people["dob"][person], rng.random(n) < f.dob_day_month_swapped
     )
     log.add("dob_day_month_swapped", swapped)
-    port_keys = np.array(sorted(PORTS))
+    port_keys = sorted(PORTS)
     port_p = np.array([PORTS[k] for k in port_keys])
-    port = port_keys[rng.choice(len(port_keys), n, p=port_p / port_p.sum())]
-    when = pc.binary_join_element_wise(
-        fmt_dates(day, "%d/%m/%Y"),
-        pc.utf8_slice_codeunits(
-            pc.strftime(pa.array(minute * 60, pa.int64()).cast(pa.timestamp("s")), "%H:%M"), 0, 5
-        ),
-        " ",
-    )
+    port = pc.take(pa.array(port_keys), pa.array(rng.choice(len(port_keys), n, p=port_p / port_p.sum())))
+    when = fmt_dates(day, "%d/%m/%Y %H:%M", minutes=minute)
     record_id = np.arange(1, n + 1, dtype=np.int64) + 10_000_000
     table = pa.table(
         {
             "MOVEMENT_ID": pa.array(record_id),
             "MOVEMENT_DATETIME": when,
-            "DIRECTION": pa.array(np.where(c["direction"][rows] == ARR, "IN", "OUT")),
-            "PORT": pa.array(port),
-            "DOC_TYPE": pa.array(np.full(n, "P")),
+            "DIRECTION": pc.take(pa.array(["OUT", "IN"]), pa.array(c["direction"][rows])),
+            "PORT": port,
+            "DOC_TYPE": pa.repeat(pa.scalar("P"), n),
             "DOC_NO": ident.passport_no(person, seq),
-            "NATIONALITY": pa.array(nationality),
+            "NATIONALITY": nationality,
             "SURNAME": pc.utf8_upper(surname),
             "GIVEN_NAMES": pc.utf8_upper(given),
-            "SEX": pa.array(pop.people["sex"][person]),
+            "SEX": labels_of(pop, "sex", person, str),
             "DATE_OF_BIRTH": fmt_dates(dob, "%Y-%m-%d"),
-            "VISA_TYPE": pa.array(c["visa"][rows]),
+            "VISA_TYPE": pc.take(pa.array(VISA_TYPES), pa.array(c["visa"][rows])),
         }
     )
     truth = pa.table(
         {
-            "record_id": pa.array(record_id.astype(str)),
+            "record_id": pa.array(record_id).cast(pa.string()),
             "person_id": pa.array(person),
             "faults": log.codes(),
             "crossing_index": pa.array(rows.astype(np.int64)),

@@ -25,7 +25,7 @@ from migstats.synth.extracts.common import (
     swap_day_month,
     tf,
 )
-from migstats.synth.identity import Identities
+from migstats.synth.identity import Identities, coded
 from migstats.synth.population import Population
 from migstats.synth.profile import Profile
 
@@ -91,6 +91,20 @@ def _island_text(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out.astype(str)
 
 
+def _labels(codes: np.ndarray, labels: dict[str, str]) -> pa.Array:
+    keys = sorted(labels)
+    return pc.take(pa.array([labels[k] for k in keys]), pa.array(np.searchsorted(keys, codes)))
+
+
+def _pick_text(rng: np.random.Generator, choices: list[list[str]], which: np.ndarray) -> pa.Array:
+    """For each record, one of the texts listed for its category ``which`` (uniformly)."""
+    flat = pa.array([t for group in choices for t in group], pa.string())
+    count = np.array([len(g) for g in choices], np.int64)
+    offset = np.concatenate(([0], np.cumsum(count)[:-1]))
+    k = (rng.random(len(which)) * count[which]).astype(np.int64)
+    return pc.take(flat, pa.array(offset[which] + k))
+
+
 def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator) -> Extract:
     """Immigration's visas and residence permits issued up to the period end."""
     f = profile.faults
@@ -110,11 +124,11 @@ def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.r
     invalid = rng.random(n) < f.invalid_code
     nationality = np.where(invalid, "UNKNOWN", nationality)
     log.add("invalid_code", invalid)
-    permit_no = pa.array([f"IMM-{k:08d}" for k in pm["permit_id"][rows]]) if n else pa.array([], pa.string())
+    permit_no = coded("IMM-", pm["permit_id"][rows], 8)
     table = pa.table(
         {
             "PERMIT_NO": permit_no,
-            "PERMIT_TYPE": pa.array(np.vectorize(VISA_LABELS.get)(pm["kind"][rows]) if n else np.array([], str)),
+            "PERMIT_TYPE": _labels(pm["kind"][rows], VISA_LABELS),
             "HOLDER_NAME": join_name(given, surname),
             "PASSPORT_NO": ident.passport_no(person, seq),
             "NATIONALITY": pa.array(nationality),
@@ -170,41 +184,37 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
     seq = ident.passport_seq(person, pm["valid_from"][rows])
     dob, swapped = swap_day_month(people["dob"][person], rng.random(n) < f.dob_day_month_swapped)
     log.add("dob_day_month_swapped", swapped)
-    occ = np.array([o.titles for o in profile.occupations], dtype=object)
-    title_pick = rng.random(n)
     occ_idx = people["occupation_index"][person]
-    occupation = np.array(
-        [t[int(u * len(t))] for t, u in zip(occ[occ_idx], title_pick, strict=True)], dtype=str
-    ) if n else np.array([], str)
+    occupation = _pick_text(rng, [list(o.titles) for o in profile.occupations], occ_idx)
+    divisions = sorted(INDUSTRY_TEXT)
     isic = people["isic"][person]
-    industry = np.array(
-        [INDUSTRY_TEXT[d][int(u * len(INDUSTRY_TEXT[d]))] for d, u in zip(isic, rng.random(n), strict=True)],
-        dtype=str,
-    ) if n else np.array([], str)
-    # Xpat's status: cancelled by the employer, renewed, active, or expired a year after
-    # its end without renewal. Departed workers whose permit nobody cancelled stay active.
-    latest = pm["latest"][rows]
+    industry = _pick_text(rng, [INDUSTRY_TEXT[d] for d in divisions], np.searchsorted(divisions, isic))
+    # "Current" on the extract date: the last permit, or one whose renewal is not due yet.
+    current = pm["latest"][rows] | (pm["valid_to"][rows] + 1 > w.period_end)
     cancelled = pm["cancel_day"][rows] <= w.period_end
-    active = latest & ~cancelled & (pm["valid_to"][rows] + 365 >= w.period_end)
+    active = current & ~cancelled & (pm["valid_to"][rows] + 365 >= w.period_end)
     status = np.where(
-        cancelled, "CANCELLED", np.where(~latest, "RENEWED", np.where(active, "ACTIVE", "EXPIRED"))
+        cancelled, "CANCELLED", np.where(~current, "RENEWED", np.where(active, "ACTIVE", "EXPIRED"))
     )
     worker_end = _worker_last_day(pop)[person]
     log.add("permit_not_cancelled", active & (worker_end < w.period_end))
-    wp = np.array([f"WP{k:09d}" for k in pm["permit_id"][rows]], dtype=str) if n else np.array([], str)
+    wp = coded("WP", pm["permit_id"][rows], 9)
     employer = people["employer"][person]
     table = pa.table(
         {
-            "WP_NUMBER": pa.array(wp),
+            "WP_NUMBER": wp,
             "WORKER_NAME": pc.utf8_upper(join_name(given, surname)),
             "PASSPORT": ident.passport_no(person, seq),
             "NATIONALITY": pa.array(_country_text(people["citizenship"][person], rng, demonym=True)),
             "DOB": fmt_dates(dob, "%-d-%b-%Y"),
             "SEX": pa.array(people["sex"][person]),
-            "EMPLOYER_REG_NO": pa.array([f"C-{e:06d}" for e in employer] if n else [], pa.string()),
-            "EMPLOYER_NAME": pa.array([f"Enterprise {e % 997:03d}, {e // 1000:04d} Pvt Ltd" for e in employer] if n else [], pa.string()),
-            "OCCUPATION": pa.array(occupation),
-            "INDUSTRY": pa.array(industry),
+            "EMPLOYER_REG_NO": coded("C-", employer, 6),
+            "EMPLOYER_NAME": pc.binary_join_element_wise(
+                coded("Enterprise ", employer % 997, 3), coded("-", employer // 1000, 4),
+                pa.scalar(" Pvt Ltd"), "",
+            ),
+            "OCCUPATION": occupation,
+            "INDUSTRY": industry,
             "WORK_ISLAND": pa.array(_island_text(people["island"][person], rng)),
             "VALID_FROM": fmt_dates(pm["valid_from"][rows], "%-d-%b-%y"),
             "VALID_TO": fmt_dates(pm["valid_to"][rows], "%-d-%b-%y"),
@@ -213,7 +223,7 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
     )
     truth = pa.table(
         {
-            "record_id": pa.array(wp),
+            "record_id": wp,
             "person_id": pa.array(person),
             "faults": log.codes(),
             "isco": pa.array(people["occupation"][person]),

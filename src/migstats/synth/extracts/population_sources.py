@@ -144,7 +144,7 @@ def census_extract(
     )
     truth = pa.table(
         {
-            "record_id": pa.array(record.astype(str)),
+            "record_id": pa.array(record).cast(pa.string()),
             "person_id": pa.array(who),
             "faults": log.codes(),
         }

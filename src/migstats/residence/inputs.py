@@ -1,0 +1,267 @@
+"""Input checks and the canonical crossing table the engines work on.
+
+Every problem a user can fix is reported before any work runs, as a
+:class:`~migstats.errors.UserInputError` naming the column, the row (data rows counted
+from 1, the header not counted) and the offending value. Values are checked with
+vectorised Arrow kernels, never row by row in Python.
+
+Accepted input (a :class:`pyarrow.Table`):
+
+- ``person_id``: any type, no empty values;
+- ``crossing_date``: a date (or timestamp) column, or ISO ``YYYY-MM-DD`` text;
+- ``direction``: ``ARR`` or ``DEP`` (case and surrounding spaces ignored);
+- ``initial_status`` (optional): ``resident``, ``non_resident`` or empty, the same for
+  every row of a person.
+
+>>> import pyarrow as pa
+>>> table = pa.table({"person_id": [7, 7], "crossing_date": ["2017-01-01", "2017-13-01"],
+...                   "direction": ["ARR", "DEP"]})
+>>> canonical_crossings(table)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+migstats.errors.UserInputError: Unparseable crossing_date: data row 2 has '2017-13-01'...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from migstats.engine.grouping import group_codes
+from migstats.errors import UserInputError
+
+__all__ = [
+    "CANONICAL_SCHEMA",
+    "REQUIRED_COLUMNS",
+    "CanonicalCrossings",
+    "arrival_flags",
+    "canonical_crossings",
+    "crossing_days",
+    "parse_date",
+]
+
+REQUIRED_COLUMNS: Final = ("person_id", "crossing_date", "direction")
+OPTIONAL_COLUMNS: Final = ("initial_status",)
+EPOCH: Final = dt.date(1970, 1, 1)
+
+#: What the engines receive: one row per input row, in input order.
+CANONICAL_SCHEMA: Final = pa.schema(
+    [
+        ("row_nr", pa.int64()),  # position in the input table
+        ("person", pa.int64()),  # dense person code: equal exactly for equal person_id
+        ("day", pa.int32()),  # crossing date, days since 1970-01-01
+        ("arrival", pa.bool_()),
+        ("initial", pa.int8()),  # given initial status: 1, 0, or -1 when not given
+    ]
+)
+
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalCrossings:
+    """The canonical table and the range of crossing dates (days since 1970-01-01)."""
+
+    table: pa.Table
+    first_day: int
+    last_day: int
+
+
+def canonical_crossings(crossings: pa.Table) -> CanonicalCrossings:
+    """Check ``crossings`` and return its canonical form; see the module docstring."""
+    if not isinstance(crossings, pa.Table):
+        raise UserInputError(
+            "Crossings must be a table",
+            f"got {type(crossings).__name__}",
+            "pass a pyarrow.Table (pyarrow.Table.from_pandas, pyarrow.parquet.read_table)",
+        )
+    _check_columns(crossings)
+    if crossings.num_rows == 0:
+        raise UserInputError(
+            "Empty input", "there are no crossings", "pass at least one border crossing"
+        )
+    person_id = crossings.column("person_id")
+    if person_id.null_count:
+        row = _first_true(person_id.is_null())
+        raise UserInputError(
+            "Missing person_id",
+            f"data row {row + 1} has no person_id",
+            "give every crossing the traveller's identifier",
+        )
+    day = crossing_days(crossings.column("crossing_date"))
+    arrival = arrival_flags(crossings.column("direction"))
+    if "initial_status" in crossings.column_names:
+        initial = _initial(crossings.column("initial_status"))
+    else:
+        initial = np.full(crossings.num_rows, -1, dtype=np.int8)
+    person = group_codes(person_id)
+    _check_initial_consistent(person, initial, person_id)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(np.arange(crossings.num_rows, dtype=np.int64)),
+            pa.array(person),
+            pa.array(day),
+            pa.array(arrival),
+            pa.array(initial),
+        ],
+        schema=CANONICAL_SCHEMA,
+    )
+    return CanonicalCrossings(table, int(day.min()), int(day.max()))
+
+
+def parse_date(value: dt.date | str | None, name: str) -> int | None:
+    """A date option as days since 1970-01-01; accepts a date or ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise UserInputError(
+                f"Invalid {name}", f"{value!r} is not a date", "write it as YYYY-MM-DD"
+            ) from None
+    if not isinstance(value, dt.date):
+        raise UserInputError(
+            f"Invalid {name}", f"{value!r} is not a date", "pass a datetime.date or YYYY-MM-DD"
+        )
+    return (value - EPOCH).days
+
+
+def _check_columns(crossings: pa.Table) -> None:
+    present = crossings.column_names
+    missing = [c for c in REQUIRED_COLUMNS if c not in present]
+    if not missing:
+        return
+    hints = []
+    for column in missing:
+        lowered = {p.lower().strip(): p for p in present}
+        close = difflib.get_close_matches(column, list(lowered), n=1, cutoff=0.6)
+        if close:
+            hints.append(f"did you mean {lowered[close[0]]!r} for {column!r}?")
+    raise UserInputError(
+        "Missing column" + ("s" if len(missing) > 1 else ""),
+        f"{', '.join(missing)} not found among {', '.join(present) or 'no columns'}",
+        " ".join(hints) or f"the input needs columns {', '.join(REQUIRED_COLUMNS)}",
+    )
+
+
+def crossing_days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Check crossing dates and return them as days since 1970-01-01 (int32)."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date64(kind):
+        column = column.cast(pa.date32())
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = pc.utf8_trim_whitespace(column)
+        well_formed = pc.match_substring_regex(text, _ISO_DATE)
+        parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        bad = pc.or_kleene(pc.invert(well_formed), pc.is_null(parsed)).fill_null(True)
+        if pc.any(bad).as_py():
+            _raise_bad_date(column, bad)
+        column = parsed.cast(pa.date32())
+    elif not pa.types.is_date32(kind):
+        raise UserInputError(
+            "Unsupported crossing_date type",
+            f"the column holds {kind}",
+            "give dates as a date column or as text YYYY-MM-DD",
+        )
+    if column.null_count:
+        _raise_bad_date(column, column.is_null())
+    return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int32)
+
+
+def _raise_bad_date(
+    column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array
+) -> None:
+    row = _first_true(bad)
+    value = column[row].as_py()
+    count = pc.sum(bad.cast(pa.int64())).as_py()
+    more = f" ({count} rows in all)" if count > 1 else ""
+    shown = "an empty value" if value in (None, "") else repr(value)
+    raise UserInputError(
+        "Unparseable crossing_date",
+        f"data row {row + 1} has {shown}{more}",
+        "write dates as YYYY-MM-DD (e.g. 2017-01-31)",
+    )
+
+
+def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Check directions and return True for arrivals."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    code = pc.utf8_upper(pc.utf8_trim_whitespace(column))
+    arrival = pc.equal(code, "ARR")
+    bad = pc.invert(pc.or_kleene(arrival, pc.equal(code, "DEP"))).fill_null(True)
+    if pc.any(bad).as_py():
+        row = _first_true(bad)
+        value = column[row].as_py()
+        count = pc.sum(bad.cast(pa.int64())).as_py()
+        more = f" ({count} rows in all)" if count > 1 else ""
+        shown = "an empty value" if value in (None, "") else repr(value)
+        raise UserInputError(
+            "Invalid direction",
+            f"data row {row + 1} has {shown}{more}",
+            "use ARR for an arrival and DEP for a departure",
+        )
+    return np.asarray(arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _initial(column: pa.ChunkedArray) -> np.ndarray:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_null(column.type):
+        return np.full(len(column), -1, dtype=np.int8)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(column.cast(pa.string())))
+    resident = pc.equal(text, "resident").fill_null(False)
+    non_resident = pc.equal(text, "non_resident").fill_null(False)
+    empty = pc.equal(text, "").fill_null(True)
+    bad = pc.invert(pc.or_(pc.or_(resident, non_resident), empty))
+    if pc.any(bad).as_py():
+        row = _first_true(bad)
+        raise UserInputError(
+            "Invalid initial_status",
+            f"data row {row + 1} has {column[row].as_py()!r}",
+            "use resident, non_resident, or leave it empty when not known",
+        )
+    code = np.full(len(column), -1, dtype=np.int8)
+    code[np.asarray(resident.to_numpy(zero_copy_only=False), dtype=np.bool_)] = 1
+    code[np.asarray(non_resident.to_numpy(zero_copy_only=False), dtype=np.bool_)] = 0
+    return code
+
+
+def _check_initial_consistent(
+    person: np.ndarray, initial: np.ndarray, person_id: pa.ChunkedArray
+) -> None:
+    given = initial >= 0
+    if not given.any():
+        return
+    who, status = person[given], initial[given]
+    size = int(person.max()) + 1
+    both = (np.bincount(who[status == 1], minlength=size) > 0) & (
+        np.bincount(who[status == 0], minlength=size) > 0
+    )
+    conflict = both[who]
+    if conflict.any():
+        row = int(np.flatnonzero(given)[np.argmax(conflict)])
+        raise UserInputError(
+            "Conflicting initial_status",
+            f"person {person_id[row].as_py()!r} is both resident and non_resident "
+            f"(see data row {row + 1})",
+            "give each person one initial status, or leave it empty",
+        )
+
+
+def _first_true(mask: pa.ChunkedArray | pa.Array) -> int:
+    values = mask.to_numpy(zero_copy_only=False) if hasattr(mask, "to_numpy") else mask
+    return int(np.argmax(np.asarray(values, dtype=np.bool_)))

@@ -10,6 +10,7 @@ before each step through /proc/self/clear_refs on Linux).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import tempfile
 import time
@@ -23,11 +24,8 @@ STEP_ROWS = {
     "border crossings": ["border_crossings"],
     "visas, permits and work permits": ["visas_permits", "work_permits"],
     "census and national register": ["census_2022", "national_register"],
-    "write extracts": [
-        "border_crossings", "visas_permits", "work_permits", "census_2022", "national_register",
-    ],
     "write truth": ["truth/crossing", "truth/person", "truth/record", "truth/status_at"],
-}  # fmt: skip
+}
 
 
 def _peak_mb() -> float:
@@ -38,10 +36,8 @@ def _peak_mb() -> float:
 
 
 def _reset_peak() -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def main() -> None:

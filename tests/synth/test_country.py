@@ -27,7 +27,9 @@ def _truth(country: Path, name: str) -> pa.Table:
 
 def _border(country: Path) -> pa.Table:
     # Read everything as text, skipping the malformed rows the generator plants.
-    opts = pacsv.ConvertOptions(column_types={"MOVEMENT_ID": pa.string()}, strings_can_be_null=False)
+    opts = pacsv.ConvertOptions(
+        column_types={"MOVEMENT_ID": pa.string()}, strings_can_be_null=False
+    )
     parse = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")
     return pacsv.read_csv(
         country / "extracts/immigration/border_crossings.csv",
@@ -37,9 +39,7 @@ def _border(country: Path) -> pa.Table:
 
 
 def test_census_coverage_of_foreigners(small_country: Path) -> None:
-    status = _truth(small_country, "status_at").filter(
-        pc.field("reference") == "census_night"
-    )
+    status = _truth(small_country, "status_at").filter(pc.field("reference") == "census_night")
     person = _truth(small_country, "person")
     foreign = set(
         np.asarray(person["person_id"])[np.asarray(person["citizenship"]) != "MDV"].tolist()
@@ -57,8 +57,10 @@ def test_census_coverage_of_foreigners(small_country: Path) -> None:
 
 def test_worker_and_tourist_nationality_mix(small_country: Path) -> None:
     person = _truth(small_country, "person")
-    for group, mix, tol in (("worker", PROFILE.workers.nationalities, 0.02),
-                            ("tourist", PROFILE.tourists.markets, 0.01)):  # fmt: skip
+    for group, mix, tol in (
+        ("worker", PROFILE.workers.nationalities, 0.02),
+        ("tourist", PROFILE.tourists.markets, 0.01),
+    ):
         cit = np.asarray(person["citizenship"])[np.asarray(person["group"]) == group]
         counts = Counter(cit.tolist())
         total = sum(mix.values())
@@ -68,9 +70,7 @@ def test_worker_and_tourist_nationality_mix(small_country: Path) -> None:
 
 def test_tourist_seasonality_and_covid_closure(small_country: Path) -> None:
     c = _truth(small_country, "crossing")
-    tour = c.filter(
-        pc.and_(pc.equal(c["visa_type"], "TOURIST"), pc.equal(c["direction"], "ARR"))
-    )
+    tour = c.filter(pc.and_(pc.equal(c["visa_type"], "TOURIST"), pc.equal(c["direction"], "ARR")))
     months = np.asarray(pc.month(tour["crossing_date"]))
     years = np.asarray(pc.year(tour["crossing_date"]))
     in_2023 = months[years == 2023]
@@ -88,13 +88,13 @@ def test_tourist_seasonality_and_covid_closure(small_country: Path) -> None:
 
 def test_fault_rates_match_settings(small_country: Path) -> None:
     f = PROFILE.faults
-    record = _truth(small_country, "record").filter(
-        pc.field("source") == "border_crossings"
-    )
+    record = _truth(small_country, "record").filter(pc.field("source") == "border_crossings")
     faults = record["faults"].to_pylist()
     n = len(faults)
-    share = {k: sum(k in x.split(";") for x in faults) / n for k in
-             ("duplicate", "name_typo", "invalid_code")}  # fmt: skip
+    share = {
+        k: sum(k in x.split(";") for x in faults) / n
+        for k in ("duplicate", "name_typo", "invalid_code")
+    }
     assert abs(share["duplicate"] - f.duplicate_record) < 0.001
     assert abs(share["name_typo"] - f.name_typo) < 0.002
     assert abs(share["invalid_code"] - f.invalid_code) < 0.0006
@@ -121,7 +121,8 @@ def test_truth_histories_alternate_and_records_map_to_people(small_country: Path
     people = set(_truth(small_country, "person")["person_id"].to_pylist())
     record = _truth(small_country, "record")
     assert set(record["person_id"].to_pylist()) <= people
-    border_rows = sum(1 for _ in open(small_country / "extracts/immigration/border_crossings.csv", "rb")) - 1  # noqa: SIM115
+    csv_path = small_country / "extracts/immigration/border_crossings.csv"
+    border_rows = csv_path.read_bytes().count(b"\n") - 1
     assert pc.sum(pc.equal(record["source"], "border_crossings")).as_py() == border_rows
     # The truth has a record for every recorded in-period crossing.
     recorded = c.filter(pc.field("recorded"))
@@ -133,17 +134,25 @@ def test_overstayers_and_permits_left_active(small_country: Path) -> None:
     ov = status.filter(pc.field("overstayer") & (pc.field("reference") == "year_end_2019"))
     # About 63,000 undocumented workers were reported in 2019 (DOMAIN.md section 7).
     assert 350 < ov.num_rows < 900
-    wp = pacsv.read_csv(small_country / "extracts/xpat/work_permits.csv",
-                        parse_options=pacsv.ParseOptions(invalid_row_handler=lambda r: "skip"))  # fmt: skip
+    wp = pacsv.read_csv(
+        small_country / "extracts/xpat/work_permits.csv",
+        parse_options=pacsv.ParseOptions(invalid_row_handler=lambda r: "skip"),
+    )
     active = pc.sum(pc.equal(wp["STATUS"], "ACTIVE")).as_py()
-    present_workers = status.filter((pc.field("reference") == "year_end_2024") & pc.field("present"))
+    present_workers = status.filter(
+        (pc.field("reference") == "year_end_2024") & pc.field("present")
+    )
     person = _truth(small_country, "person")
     workers = set(np.asarray(person["person_id"])[np.asarray(person["group"]) == "worker"].tolist())
     documented = sum(
-        1 for p, o in zip(present_workers["person_id"].to_pylist(),
-                          present_workers["overstayer"].to_pylist(), strict=True)
+        1
+        for p, o in zip(
+            present_workers["person_id"].to_pylist(),
+            present_workers["overstayer"].to_pylist(),
+            strict=True,
+        )
         if p in workers and not o
-    )  # fmt: skip
+    )
     # Xpat's active permits exceed the documented workers actually present.
     assert active > documented
 
@@ -195,9 +204,14 @@ def test_same_seed_same_bytes_different_seed_different_data(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"scale": 0}, "Invalid scale"), ({"scale": 0.001, "profile": Path("nope.yaml")}, "Profile not found")],
+    [
+        ({"scale": 0}, "Invalid scale"),
+        ({"scale": 0.001, "profile": Path("nope.yaml")}, "Profile not found"),
+    ],
 )
-def test_bad_arguments_give_clear_errors(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
+def test_bad_arguments_give_clear_errors(
+    tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
     from migstats.errors import UserInputError
 
     with pytest.raises(UserInputError, match=message):

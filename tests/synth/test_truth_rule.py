@@ -28,10 +28,15 @@ PUBLIC_CASES = [
         [True, False, False],
     ),
     (
-        [("ARR", "2017-01-01"), ("DEP", "2017-12-17"), ("ARR", "2018-01-06"),
-         ("DEP", "2018-01-26"), ("ARR", "2018-01-27")],
+        [
+            ("ARR", "2017-01-01"),
+            ("DEP", "2017-12-17"),
+            ("ARR", "2018-01-06"),
+            ("DEP", "2018-01-26"),
+            ("ARR", "2018-01-27"),
+        ],
         [True, False, False, False, False],
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -57,9 +62,13 @@ def test_exact_threshold_boundary() -> None:
     # In the country exactly T days (ARR day 0, DEP day T) qualifies; T - 1 does not.
     for stay, expected in ((T, True), (T - 1, False)):
         _, _, lt = residence_truth(
-            np.zeros(2, np.int64), np.array([0, stay], np.int32), np.array([1, 0], np.int8),
-            np.zeros(2, bool), W, T,
-        )  # fmt: skip
+            np.zeros(2, np.int64),
+            np.array([0, stay], np.int32),
+            np.array([1, 0], np.int8),
+            np.zeros(2, bool),
+            W,
+            T,
+        )
         assert lt[0] == expected
 
 

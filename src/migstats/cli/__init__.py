@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import sys
 
+# Importing the command modules registers their commands on ``app``.
+from migstats.cli import demo as _demo  # noqa: F401  (registration)
+from migstats.cli import synth as _synth  # noqa: F401  (registration)
 from migstats.cli._app import app, console
 from migstats.errors import MigstatsError
-
-# Importing the command modules registers their commands on ``app``.
-from migstats.cli import demo as _demo  # noqa: F401,E402  (registration)
-from migstats.cli import synth as _synth  # noqa: F401,E402  (registration)
 
 __all__ = ["app", "main"]
 
@@ -31,7 +30,7 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as err:  # click's usage errors arrive here in non-standalone mode
-        from click.exceptions import ClickException, Abort
+        from click.exceptions import Abort, ClickException
 
         if isinstance(err, ClickException):
             err.show()

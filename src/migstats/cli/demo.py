@@ -42,11 +42,15 @@ STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for everything the demo writes.")] = Path("demo-output"),
-    scale: Annotated[float, typer.Option(help="Size of the synthetic country (1.0 = real size).")] = 0.01,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for everything the demo writes.")
+    ] = Path("demo-output"),
+    scale: Annotated[
+        float, typer.Option(help="Size of the synthetic country (1.0 = real size).")
+    ] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
-    """Run every pipeline stage on a small synthetic Maldives and show the results."""  # fmt: skip
+    """Run every pipeline stage on a small synthetic Maldives and show the results."""
     run = DemoRun(out=out, scale=scale, seed=seed)
     for i, (title, step) in enumerate(STEPS, start=1):
         console.rule(f"[bold]{i}. {title}")

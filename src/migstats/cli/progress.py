@@ -37,8 +37,12 @@ class StepProgress:
         took = time.perf_counter() - self.started.get(name, self.t0)
         self.console.print(f"  [green]done[/] {name} [dim]({took:.1f} s)[/]")
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self.status:
             self.status.__exit__(exc_type, exc, tb)
         if exc is None:

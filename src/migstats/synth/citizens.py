@@ -12,9 +12,9 @@ import numpy as np
 
 from migstats.refdata.geography import islands
 from migstats.synth.draw import NEVER, DayArray, owners, pick, segmented_cumsum
-from migstats.synth.group import GroupDraw, SimWindow
+from migstats.synth.group import GroupDraw, SimWindow, group_codes
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, visa_codes, split_by_visits
+from migstats.synth.stays import Stays, split_by_visits, visa_codes
 
 # Age structure at the simulation start (5-year groups 0-4 ... 75-79, 80+): a young
 # population like the Maldives' in the 2010s, with the bulge at working ages.
@@ -38,7 +38,7 @@ def simulate_citizens(profile: Profile, window: SimWindow, scale: float, seed: i
     """Draw the citizen population and its stays abroad."""
     spec = profile.citizens
     rng = window.rng(seed, "citizens")
-    n0 = max(int(round(spec.population_at_sim_start * scale)), 1)
+    n0 = max(round(spec.population_at_sim_start * scale), 1)
     # Ages at the simulation start, then births through the simulation.
     group = rng.choice(len(_AGE_WEIGHTS), size=n0, p=_AGE_WEIGHTS / _AGE_WEIGHTS.sum())
     age_days = ((group * 5 + rng.random(n0) * np.where(group == 16, 10, 5)) * _YEAR).astype(int)
@@ -87,7 +87,9 @@ def simulate_citizens(profile: Profile, window: SimWindow, scale: float, seed: i
         rng.integers(spec.study_years_min, spec.study_years_max + 1, size=n),
         rng.integers(2, 11, size=n),
     )
-    returns = rng.random(n) < np.where(is_study, spec.study_return_share, spec.emigrant_return_share)
+    returns = rng.random(n) < np.where(
+        is_study, spec.study_return_share, spec.emigrant_return_share
+    )
     ep_end = np.where(returns, ep_start.astype(np.int64) + (ep_years * _YEAR).astype(int), NEVER)
     ep_end = np.where(ep_end >= death, NEVER, ep_end)  # died abroad: never came back
     ep_end = np.where(ep_end > window.sim_end, NEVER, ep_end).astype(np.int32)
@@ -150,14 +152,14 @@ def simulate_citizens(profile: Profile, window: SimWindow, scale: float, seed: i
         np.array(inhabited)[rng.integers(0, len(inhabited), n)],
     )
     people = {
-        "group": np.full(n, "citizen"),
+        "group": group_codes("citizen", n),
         "sex": sex,
         "dob": dob,
         "citizenship": np.full(n, profile.country.iso3),
         "birth_country": birth_country,
         "death_day": death,
-        "initial_status": np.full(n, "resident"),
+        "initially_resident": np.ones(n, bool),
         "island": island,
-        "long_episode": np.where(has_ep, np.where(is_study, "study", "emigration"), ""),
+        "long_episode": np.where(has_ep, np.where(is_study, 1, 2), 0).astype(np.int8),
     }
     return GroupDraw(people=people, stays=[trips, episodes], permits=None)

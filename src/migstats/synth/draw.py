@@ -58,7 +58,8 @@ def segmented_cumsum(values: npt.NDArray[np.int64], starts: npt.NDArray[np.int64
     total = np.cumsum(values, dtype=np.int64)
     before = np.concatenate(([0], total[:-1]))
     lengths = np.diff(np.append(starts, len(values)))
-    return total - np.repeat(before[starts], lengths)
+    out: IntArray = total - np.repeat(before[starts], lengths)
+    return out
 
 
 def owners(counts: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray, IntArray]:

@@ -32,6 +32,7 @@ from migstats.synth.extracts.border import border_extract
 from migstats.synth.extracts.common import Extract, write_extract
 from migstats.synth.extracts.permits import visa_extract, work_permit_extract
 from migstats.synth.extracts.population_sources import census_extract, register_extract
+from migstats.synth.group import GROUP_NAMES, LONG_EPISODES
 from migstats.synth.identity import Identities, draw_identities
 from migstats.synth.population import ARR, Population, simulate_population
 from migstats.synth.profile import Profile, load_profile
@@ -69,7 +70,9 @@ def generate(
     ['border_crossings', 'census_2022']
     """
     if not 0 < scale <= 20:
-        raise UserInputError("Invalid scale", f"{scale}", "use a scale in (0, 20]; 1.0 is real size")
+        raise UserInputError(
+            "Invalid scale", f"{scale}", "use a scale in (0, 20]; 1.0 is real size"
+        )
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if start or end:
         prof = prof.with_period(start, end)
@@ -82,42 +85,66 @@ def generate(
         result.rows["people"] = pop.n_people
     with step("true residence status (12/16-month rule)"):
         c = pop.crossings
-        initial = pop.people["initial_status"] == "resident"
+        initial = pop.people["initially_resident"]
         before, after, long_term = residence_truth(
-            c["person_id"], c["day"], c["direction"], initial[c["person_id"]],
-            prof.residence_rule.window_days, prof.residence_rule.threshold_days,
-        )  # fmt: skip
+            c["person_id"],
+            c["day"],
+            c["direction"],
+            initial[c["person_id"]],
+            prof.residence_rule.window_days,
+            prof.residence_rule.threshold_days,
+        )
     with step("identities"):
         ident = draw_identities(
             pop, prof.faults.passport_validity_years, prof.faults.name_variant_people, seed
         )
     extracts: list[Extract] = []
+
+    def deliver(ex: Extract) -> None:
+        """Write an extract as soon as it exists and keep only its truth and metadata,
+        so that no more than one rendered extract is in memory at a time."""
+        folder = out_dir / "extracts" / ex.agency
+        rng = rng_for(seed, f"w-{ex.name}")
+        path, ex.truth = write_extract(ex, folder, prof.faults.malformed_rows_per_million, rng)
+        _write_dictionary(ex, folder)
+        result.files[ex.name] = path
+        result.rows[ex.name] = ex.table.num_rows
+        ex.table = ex.table.slice(0, 0)
+        extracts.append(ex)
+
     with step("border crossings"):
         border, recorded = border_extract(pop, ident, prof, rng_for(seed, "x-border"))
-        extracts.append(border)
+        deliver(border)
+        del border
     with step("visas, permits and work permits"):
-        extracts.append(visa_extract(pop, ident, prof, rng_for(seed, "x-visas")))
-        extracts.append(work_permit_extract(pop, ident, prof, rng_for(seed, "x-xpat")))
+        deliver(visa_extract(pop, ident, prof, rng_for(seed, "x-visas")))
+        deliver(work_permit_extract(pop, ident, prof, rng_for(seed, "x-xpat")))
     with step("census and national register"):
-        extracts.append(census_extract(pop, ident, prof, rng_for(seed, "x-census"), after))
-        extracts.append(register_extract(pop, ident, prof, rng_for(seed, "x-register")))
-    truths: list[pa.Table] = []
-    with step("write extracts"):
-        for ex in extracts:
-            folder = out_dir / "extracts" / ex.agency
-            path, truth = write_extract(
-                ex, folder, prof.faults.malformed_rows_per_million, rng_for(seed, f"w-{ex.name}")
-            )
-            result.files[ex.name] = path
-            result.rows[ex.name] = ex.table.num_rows
-            truths.append(truth.select(["record_id", "person_id", "faults"]).append_column(
-                "source", pa.array([ex.name] * truth.num_rows, pa.string())
-            ))  # fmt: skip
-            _write_dictionary(ex, folder)
-        _write_packages(extracts, out_dir / "extracts")
+        deliver(census_extract(pop, ident, prof, rng_for(seed, "x-census"), after))
+        deliver(register_extract(pop, ident, prof, rng_for(seed, "x-register")))
+    _write_packages(extracts, out_dir / "extracts")
+    truths = [
+        ex.truth.select(["record_id", "person_id", "faults"]).append_column(
+            "source", pa.repeat(pa.scalar(ex.name), ex.truth.num_rows)
+        )
+        for ex in extracts
+    ]
     with step("write truth"):
-        _write_truth(out_dir / "truth", pop, ident, prof, before, after, long_term, recorded,
-                     pa.concat_tables(truths), extracts, scale, seed, result)  # fmt: skip
+        _write_truth(
+            out_dir / "truth",
+            pop,
+            ident,
+            prof,
+            before,
+            after,
+            long_term,
+            recorded,
+            pa.concat_tables(truths),
+            extracts,
+            scale,
+            seed,
+            result,
+        )
     return result
 
 
@@ -208,15 +235,25 @@ def _write_truth(
     person = pa.table(
         {
             "person_id": pa.array(people["person_id"]),
-            "group": pa.array(people["group"]),
+            "group": categorical(people["group"], GROUP_NAMES),
             "sex": pa.array(people["sex"]),
             "date_of_birth": pa.array(people["dob"], pa.date32()),
             "citizenship": pa.array(people["citizenship"]),
             "country_of_birth": pa.array(people["birth_country"]),
-            "date_of_death": pc.if_else(pa.array(death < NEVER), pa.array(np.minimum(death, 10**6).astype(np.int32), pa.date32()), pa.scalar(None, pa.date32())),
-            "initial_status": pa.array(people["initial_status"]),
-            "given_names": pc.utf8_trim(pc.binary_join_element_wise(
-                book.render(rng, ident.given1, no_variant), book.render(rng, ident.given2, no_variant), " "), " "),
+            "date_of_death": pc.if_else(
+                pa.array(death < NEVER),
+                pa.array(np.minimum(death, 10**6).astype(np.int32), pa.date32()),
+                pa.scalar(None, pa.date32()),
+            ),
+            "initial_status": categorical(people["initially_resident"], STATUS),
+            "given_names": pc.utf8_trim(
+                pc.binary_join_element_wise(
+                    book.render(rng, ident.given1, no_variant),
+                    book.render(rng, ident.given2, no_variant),
+                    " ",
+                ),
+                " ",
+            ),
             "surname": book.render(rng, ident.surname, no_variant),
             "national_id": nid,
             "island_code": pa.array(people["island"]),
@@ -224,9 +261,9 @@ def _write_truth(
             "industry_isic": pa.array(people["isic"]),
             "overstayer": pa.array(people["overstayer"]),
             "sponsor_person_id": pa.array(people["sponsor"]),
-            "long_episode_abroad": pa.array(people["long_episode"]),
+            "long_episode_abroad": categorical(people["long_episode"], LONG_EPISODES),
         }
-    )  # fmt: skip
+    )
     first = np.concatenate(([True], c["person_id"][1:] != c["person_id"][:-1]))
     seq = np.arange(len(first)) - np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
     # The border record of each recorded crossing (the first copy where duplicated).
@@ -244,7 +281,10 @@ def _write_truth(
             "crossing_date": pa.array(c["day"], pa.date32()),
             "direction": categorical(c["direction"], ("DEP", "ARR")),
             "visa_type": categorical(c["visa"], VISA_TYPES),
-            "initial_status": pc.take(categorical((people["initial_status"] == "resident").astype(np.int8), STATUS), pa.array(c["person_id"])),
+            "initial_status": pc.take(
+                categorical(people["initially_resident"], STATUS),
+                pa.array(c["person_id"]),
+            ),
             "res_status_before": categorical(before, STATUS),
             "res_status_after": categorical(after, STATUS),
             "is_long_term_migration": pa.array(long_term),
@@ -252,9 +292,13 @@ def _write_truth(
             "in_period": pa.array(in_period),
             "recorded": pa.array(recorded),
             "border_record_id": border_ids,
-            "authorised_until": pc.if_else(pa.array((c["direction"] == ARR) & (c["authorised_until"] < NEVER)), pa.array(np.minimum(c["authorised_until"], 10**6).astype(np.int32), pa.date32()), pa.scalar(None, pa.date32())),
+            "authorised_until": pc.if_else(
+                pa.array((c["direction"] == ARR) & (c["authorised_until"] < NEVER)),
+                pa.array(np.minimum(c["authorised_until"], 10**6).astype(np.int32), pa.date32()),
+                pa.scalar(None, pa.date32()),
+            ),
         }
-    )  # fmt: skip
+    )
     events = crossing.filter(pc.and_(crossing["is_long_term_migration"], crossing["in_period"]))
     cit = pc.take(pa.array(people["citizenship"]), events["person_id"])
     migration_event = pa.table(
@@ -263,13 +307,15 @@ def _write_truth(
             "event_date": events["crossing_date"],
             "kind": pc.if_else(pc.equal(events["direction"], "ARR"), "immigration", "emigration"),
             "citizenship": cit,
-            "returning_citizen": pc.and_(pc.equal(events["direction"], "ARR"), pc.equal(cit, prof.country.iso3)),
+            "returning_citizen": pc.and_(
+                pc.equal(events["direction"], "ARR"), pc.equal(cit, prof.country.iso3)
+            ),
         }
-    )  # fmt: skip
+    )
     ref_days = reference_days(prof)
     status_parts = []
     ids = people["person_id"]
-    init = (people["initial_status"] == "resident").astype(np.int8)
+    init = people["initially_resident"].astype(np.int8)
     is_arr = (c["direction"] == ARR).astype(np.int8)
     foreign = people["citizenship"] != prof.country.iso3
     key = c["person_id"].astype(np.int64) * (1 << 32) + c["day"]
@@ -283,14 +329,18 @@ def _write_truth(
         alive = (people["dob"] <= rd) & (people["death_day"] > rd)
         keep = alive & (res | present)
         idx = np.flatnonzero(keep)
-        status_parts.append(pa.table({
-            "person_id": pa.array(ids[idx]),
-            "reference": pa.array([label] * len(idx), pa.string()),
-            "reference_date": pa.array(np.full(len(idx), rd, np.int32), pa.date32()),
-            "resident": pa.array(res[idx]),
-            "present": pa.array(present[idx]),
-            "overstayer": pa.array((present & foreign & (auth < rd))[idx]),
-        }))  # fmt: skip
+        status_parts.append(
+            pa.table(
+                {
+                    "person_id": pa.array(ids[idx]),
+                    "reference": pa.array([label] * len(idx), pa.string()),
+                    "reference_date": pa.array(np.full(len(idx), rd, np.int32), pa.date32()),
+                    "resident": pa.array(res[idx]),
+                    "present": pa.array(present[idx]),
+                    "overstayer": pa.array((present & foreign & (auth < rd))[idx]),
+                }
+            )
+        )
     status_at = pa.concat_tables(status_parts)
     for name, table in (
         ("person", person),

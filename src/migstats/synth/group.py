@@ -48,6 +48,22 @@ class SimWindow:
         }
 
 
+#: Population groups; people hold the index of theirs in ``group`` (int8).
+GROUP_NAMES = ("citizen", "worker", "dependant", "spouse", "student", "business", "tourist")
+#: Long episodes abroad of citizens (``long_episode`` holds the index, 0 for none).
+LONG_EPISODES = ("", "study", "emigration")
+
+
+def group_codes(name: str, n: int) -> np.ndarray:
+    """``n`` copies of the code of population group ``name``."""
+    return np.full(n, GROUP_NAMES.index(name), np.int8)
+
+
+def in_group(group: np.ndarray, *names: str) -> np.ndarray:
+    """Mask of people (or rows) whose group is one of ``names``."""
+    return np.isin(group, [GROUP_NAMES.index(n) for n in names])
+
+
 @dataclass
 class GroupDraw:
     """A population group: people (columns keyed by name, group-local row index),

@@ -22,7 +22,9 @@ _PERMUTE = 387_420_489  # 3**18: coprime with 26 * 10**8, so the map below is a 
 _SPACE = 26 * 10**8
 
 
-def fixed_codes(letters: npt.NDArray[np.int64], digits: npt.NDArray[np.int64], width: int) -> pa.Array:
+def fixed_codes(
+    letters: npt.NDArray[np.int64], digits: npt.NDArray[np.int64], width: int
+) -> pa.Array:
     """Strings made of one capital letter then ``width`` zero-padded digits, vectorised.
 
     >>> fixed_codes(np.array([0, 25]), np.array([42, 7]), 3).to_pylist()
@@ -80,9 +82,14 @@ class Identities:
     passport_days: int
     seed: int
 
-    def passport_seq(self, person: npt.NDArray[np.int64], day: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+    def passport_seq(
+        self, person: npt.NDArray[np.int64], day: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int64]:
         """Which of the person's passports is valid on ``day`` (0 = the first)."""
-        return np.maximum((day - self.passport_issued[person]) // self.passport_days, 0)
+        seq: npt.NDArray[np.int64] = np.maximum(
+            (day - self.passport_issued[person]) // self.passport_days, 0
+        )
+        return seq
 
     def passport_no(self, person: npt.NDArray[np.int64], seq: npt.NDArray[np.int64]) -> pa.Array:
         """Passport numbers (a letter and 8 digits), unique per person and sequence."""
@@ -97,7 +104,9 @@ def national_ids(person_index: npt.NDArray[np.int64], seed: int) -> pa.Array:
     return fixed_codes(np.zeros(len(value), np.int64), value, 6)
 
 
-def draw_identities(pop: Population, validity_years: int, variant_share: float, seed: int) -> Identities:
+def draw_identities(
+    pop: Population, validity_years: int, variant_share: float, seed: int
+) -> Identities:
     """Names and passport timing for the whole population."""
     rng = rng_for(seed, "identity")
     people = pop.people

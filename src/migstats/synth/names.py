@@ -151,18 +151,48 @@ _POOLS: dict[str, dict[str, str]] = {
 
 #: Naming tradition of each citizenship (ISO alpha-3); others fall back to "english".
 TRADITION: dict[str, str] = {
-    "MDV": "maldivian", "BGD": "bengali", "PAK": "pakistani", "IND": "indian",
-    "LKA": "sinhala", "NPL": "nepali", "CHN": "chinese", "SGP": "chinese",
-    "PHL": "filipino", "IDN": "indonesian", "MYS": "indonesian", "THA": "thai",
-    "MMR": "burmese", "SAU": "arabic", "ARE": "arabic", "EGY": "arabic",
-    "RUS": "russian", "UKR": "russian", "KAZ": "russian", "GBR": "english",
-    "USA": "english", "AUS": "english", "CAN": "english", "ZAF": "english",
-    "ISR": "english", "DEU": "german", "AUT": "german", "CHE": "german",
-    "ITA": "italian", "FRA": "french", "BEL": "french", "ESP": "spanish",
-    "BRA": "spanish", "POL": "slavic", "CZE": "slavic", "ROU": "slavic",
-    "NLD": "nordic", "SWE": "nordic", "JPN": "japanese", "KOR": "korean",
+    "MDV": "maldivian",
+    "BGD": "bengali",
+    "PAK": "pakistani",
+    "IND": "indian",
+    "LKA": "sinhala",
+    "NPL": "nepali",
+    "CHN": "chinese",
+    "SGP": "chinese",
+    "PHL": "filipino",
+    "IDN": "indonesian",
+    "MYS": "indonesian",
+    "THA": "thai",
+    "MMR": "burmese",
+    "SAU": "arabic",
+    "ARE": "arabic",
+    "EGY": "arabic",
+    "RUS": "russian",
+    "UKR": "russian",
+    "KAZ": "russian",
+    "GBR": "english",
+    "USA": "english",
+    "AUS": "english",
+    "CAN": "english",
+    "ZAF": "english",
+    "ISR": "english",
+    "DEU": "german",
+    "AUT": "german",
+    "CHE": "german",
+    "ITA": "italian",
+    "FRA": "french",
+    "BEL": "french",
+    "ESP": "spanish",
+    "BRA": "spanish",
+    "POL": "slavic",
+    "CZE": "slavic",
+    "ROU": "slavic",
+    "NLD": "nordic",
+    "SWE": "nordic",
+    "JPN": "japanese",
+    "KOR": "korean",
     "TUR": "turkish",
-}  # fmt: skip
+}
 
 # Transliteration variants met in South Asian, Maldivian and Russian names.
 _VARIANTS: dict[str, tuple[str, ...]] = {
@@ -270,7 +300,9 @@ class NameBook:
         n = len(citizenship)
         cit_values, cit_index = np.unique(citizenship, return_inverse=True)
         traditions = sorted(_POOLS)
-        trad_of_cit = np.array([traditions.index(TRADITION.get(str(c), "english")) for c in cit_values])
+        trad_of_cit = np.array(
+            [traditions.index(TRADITION.get(str(c), "english")) for c in cit_values]
+        )
         key = trad_of_cit[cit_index] * 2 + (sex == "F")
         order = np.argsort(key, kind="stable")
         bounds = np.searchsorted(key[order], np.arange(len(traditions) * 2 + 1))

@@ -70,7 +70,7 @@ _DEFAULTS: dict[str, object] = {
     "overstayer": False,
     "sponsor": -1,
     "island": "",
-    "long_episode": "",
+    "long_episode": 0,
 }
 
 

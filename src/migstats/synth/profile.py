@@ -227,7 +227,9 @@ def load_profile(path: Path | None = None) -> Profile:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise UserInputError(f"Profile {name} is not valid YAML", str(err), "fix the YAML") from None
+        raise UserInputError(
+            f"Profile {name} is not valid YAML", str(err), "fix the YAML"
+        ) from None
     try:
         return Profile.model_validate(data)
     except ValidationError as err:

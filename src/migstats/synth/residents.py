@@ -11,7 +11,7 @@ import numpy as np
 from migstats.synth.draw import NEVER, days_by_volume, pick
 from migstats.synth.group import GroupDraw, SimWindow
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, visa_codes, split_by_visits
+from migstats.synth.stays import Stays, split_by_visits, visa_codes
 from migstats.synth.visitors import visitor_people
 from migstats.synth.workers import permit_chain
 
@@ -35,7 +35,9 @@ def _long_stayers(
     n_permits = np.ceil(stay_days / permit_days).astype(np.int64)
     authorised = (arrive + n_permits * permit_days - 1).astype(np.int32)
     who = np.arange(n)
-    p, s, e = split_by_visits(rng, who, arrive, depart, depart, (300, 500), (14, 45), window.sim_end)
+    p, s, e = split_by_visits(
+        rng, who, arrive, depart, depart, (300, 500), (14, 45), window.sim_end
+    )
     stays = Stays(
         person=p,
         start=s,

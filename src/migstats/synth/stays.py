@@ -14,7 +14,6 @@ import numpy.typing as npt
 
 from migstats.synth.draw import NEVER, DayArray, IntArray, owners, segmented_cumsum
 
-
 #: Visa or permit types at entry; stays and crossings hold their index (int8).
 VISA_TYPES = ("CITIZEN", "TOURIST", "BUSINESS", "WORK", "DEPENDENT", "STUDENT", "RESIDENT")
 

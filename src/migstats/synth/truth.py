@@ -81,4 +81,3 @@ def status_on(
     j = np.searchsorted(key, person_ids.astype(np.int64) * (1 << 32) + ref_day, side="right") - 1
     valid = (j >= 0) & (c_person[np.maximum(j, 0)] == person_ids)
     return np.where(valid, c_value[np.maximum(j, 0)], initial).astype(np.int8)
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from migstats.synth.draw import NEVER, days_by_volume, owners, pick, segmented_cumsum
-from migstats.synth.group import GroupDraw, SimWindow
+from migstats.synth.group import GroupDraw, SimWindow, group_codes
 from migstats.synth.profile import Profile
 from migstats.synth.stays import Stays, visa_codes
 
@@ -29,7 +29,10 @@ def _tourist_day_weights(profile: Profile, first: int, last: int) -> np.ndarray:
 
 
 def _chain_visits(
-    rng: np.random.Generator, arrive: np.ndarray, can_repeat: np.ndarray, share: float,
+    rng: np.random.Generator,
+    arrive: np.ndarray,
+    can_repeat: np.ndarray,
+    share: float,
     gap: tuple[int, int],
 ) -> np.ndarray:
     """Person index of each arrival after linking some arrivals to a later one."""
@@ -55,20 +58,24 @@ def _chain_visits(
 
 
 def visitor_people(
-    rng: np.random.Generator, n: int, group: str, female: float, nationality: np.ndarray,
+    rng: np.random.Generator,
+    n: int,
+    group: str,
+    female: float,
+    nationality: np.ndarray,
     first_arrival: np.ndarray,
 ) -> dict[str, np.ndarray]:
     # Mostly adults of working and retirement age; some children travel with families.
     child = rng.random(n) < (0.10 if group == "tourist" else 0.0)
     age = np.where(child, rng.uniform(0, 18, n), rng.triangular(18, 36, 80, n))
     return {
-        "group": np.full(n, group),
+        "group": group_codes(group, n),
         "sex": np.where(rng.random(n) < female, "F", "M"),
         "dob": (first_arrival - age * _YEAR).astype(np.int32),
         "citizenship": nationality,
         "birth_country": nationality,
         "death_day": np.full(n, NEVER, dtype=np.int32),
-        "initial_status": np.full(n, "non_resident"),
+        "initially_resident": np.zeros(n, bool),
         "island": np.full(n, ""),
     }
 
@@ -92,9 +99,7 @@ def simulate_tourists(profile: Profile, window: SimWindow, scale: float, seed: i
     nights = np.where(
         overstay, rng.integers(spec.overstay_days[0], spec.overstay_days[1] + 1, n), nights
     )
-    person = _chain_visits(
-        rng, arrive, ~overstay, spec.repeat_share, tuple(spec.repeat_gap_days)
-    )
+    person = _chain_visits(rng, arrive, ~overstay, spec.repeat_share, spec.repeat_gap_days)
     # A visit cannot start before the same person's previous one ended.
     order = np.lexsort((arrive, person))
     person, arrive, nights, overstay = person[order], arrive[order], nights[order], overstay[order]
@@ -102,9 +107,9 @@ def simulate_tourists(profile: Profile, window: SimWindow, scale: float, seed: i
     prev_end = np.concatenate(([-1], depart[:-1]))
     same = np.concatenate(([False], person[1:] == person[:-1]))
     clash = same & (arrive <= prev_end)
-    person, arrive, nights, overstay, depart = (
-        a[~clash] for a in (person, arrive, nights, overstay, depart)
-    )
+    keep = ~clash
+    person, arrive, nights = person[keep], arrive[keep], nights[keep]
+    overstay, depart = overstay[keep], depart[keep]
     visa_end = arrive.astype(np.int64) + spec.visa_days
     extended = (~overstay) & (nights > spec.visa_days)
     ext_until = arrive.astype(np.int64) + np.minimum(
@@ -142,7 +147,7 @@ def simulate_business(profile: Profile, window: SimWindow, scale: float, seed: i
     """Business visitors: frequent short visits on business visas."""
     spec = profile.business
     rng = window.rng(seed, "business")
-    n = max(int(round(spec.visitors * scale)), 1)
+    n = max(round(spec.visitors * scale), 1)
     first = window.period_start - 400
     start = first + rng.integers(0, 365, n)
     span = window.sim_end - 120 - start
@@ -176,4 +181,3 @@ def simulate_business(profile: Profile, window: SimWindow, scale: float, seed: i
         "cancel_day": np.full(len(owner), NEVER, dtype=np.int32),
     }
     return GroupDraw(people=people, stays=[stays], permits=permits)
-

@@ -13,9 +13,9 @@ import numpy as np
 
 from migstats.refdata.geography import islands
 from migstats.synth.draw import NEVER, days_by_volume, owners, pick
-from migstats.synth.group import GroupDraw, SimWindow
+from migstats.synth.group import GroupDraw, SimWindow, group_codes
 from migstats.synth.profile import Profile
-from migstats.synth.stays import Stays, visa_codes, split_by_visits
+from migstats.synth.stays import Stays, split_by_visits, visa_codes
 
 _YEAR = 365.25
 
@@ -89,8 +89,8 @@ def simulate_workers(profile: Profile, window: SimWindow, scale: float, seed: in
         arrive,
         depart,
         visit_limit,
-        tuple(spec.home_visit_gap_days),
-        tuple(spec.home_visit_days),
+        spec.home_visit_gap_days,
+        spec.home_visit_days,
         window.sim_end,
     )
     stays = Stays(
@@ -110,19 +110,20 @@ def simulate_workers(profile: Profile, window: SimWindow, scale: float, seed: in
     island = _places(rng, dict(spec.place_shares), n)
     isic = np.array([o.isic for o in occ])[occ_idx]
     # Employers: several per industry and island, about twenty workers each.
-    combo, combo_idx, combo_n = np.unique(
-        np.char.add(np.char.add(isic.astype(str), "|"), island), return_inverse=True,
+    _, combo_idx, combo_n = np.unique(
+        np.char.add(np.char.add(isic.astype(str), "|"), island),
+        return_inverse=True,
         return_counts=True,
     )
     employer = (combo_idx * 1000 + rng.integers(0, 1 + combo_n[combo_idx] // 20)).astype(np.int64)
     workers = {
-        "group": np.full(n, "worker"),
+        "group": group_codes("worker", n),
         "sex": sex,
         "dob": dob,
         "citizenship": nationality,
         "birth_country": nationality,
         "death_day": np.full(n, NEVER, dtype=np.int32),
-        "initial_status": np.full(n, "non_resident"),
+        "initially_resident": np.zeros(n, bool),
         "island": island,
         "occupation": np.array([o.isco for o in occ])[occ_idx],
         "occupation_index": occ_idx.astype(np.int32),
@@ -165,10 +166,19 @@ def _add_dependants(
     dob = (arrive_d - age * _YEAR).astype(np.int32)
     end = depart[hw]
     ok = arrive_d + 30 < np.where(end == NEVER, window.sim_end, end)
-    hw, sex, arrive_d, dob, end, is_spouse = hw[ok], sex[ok], arrive_d[ok], dob[ok], end[ok], is_spouse[ok]
+    hw, sex, arrive_d, dob, end, is_spouse = (
+        hw[ok],
+        sex[ok],
+        arrive_d[ok],
+        dob[ok],
+        end[ok],
+        is_spouse[ok],
+    )
     m = len(hw)
     idx = n + np.arange(m)
-    authorised = (arrive_d + np.ceil((np.where(end == NEVER, window.sim_end, end) - arrive_d) / 365) * 365 - 1).astype(np.int32)
+    authorised = (
+        arrive_d + np.ceil((np.where(end == NEVER, window.sim_end, end) - arrive_d) / 365) * 365 - 1
+    ).astype(np.int32)
     dep_stays = Stays(
         person=idx,
         start=arrive_d.astype(np.int32),
@@ -181,13 +191,13 @@ def _add_dependants(
     dep_permits = permit_chain(idx, arrive_d, n_permits, 365, "DEPENDENT")
     dep_permits["cancel_day"] = np.full(len(dep_permits["person"]), NEVER, dtype=np.int32)
     people = {
-        "group": np.full(m, "dependant"),
+        "group": group_codes("dependant", m),
         "sex": sex,
         "dob": dob,
         "citizenship": w["citizenship"][hw],
         "birth_country": w["citizenship"][hw],
         "death_day": np.full(m, NEVER, dtype=np.int32),
-        "initial_status": np.full(m, "non_resident"),
+        "initially_resident": np.zeros(m, bool),
         "island": w["island"][hw],
         "occupation": np.full(m, ""),
         "occupation_index": np.full(m, -1, dtype=np.int32),

@@ -33,7 +33,9 @@ PORTS = {"MLE": 0.93, "GAN": 0.03, "HAQ": 0.015, "VAM": 0.01, "MLE-SEA": 0.015}
 _INVALID_NATIONALITY = ["XYZ", "??", "UNK", "0", "B6D", "IDN1"]
 
 
-def labels_of(pop: Population, column: str, person: np.ndarray, render: Callable[[str], str]) -> pa.Array:
+def labels_of(
+    pop: Population, column: str, person: np.ndarray, render: Callable[[str], str]
+) -> pa.Array:
     """Per record, the person's ``column`` value rendered by ``render`` (done once per label)."""
     codes, labels = pop.category(column)
     return pc.take(pa.array([render(x) for x in labels], pa.string()), pa.array(codes[person]))
@@ -71,7 +73,9 @@ def border_extract(
     invalid = rng.random(n) < f.invalid_code
     bad = pa.array(_INVALID_NATIONALITY)
     nationality = pc.replace_with_mask(
-        nationality, pa.array(invalid), pc.take(bad, pa.array(rng.integers(0, len(bad), int(invalid.sum()))))
+        nationality,
+        pa.array(invalid),
+        pc.take(bad, pa.array(rng.integers(0, len(bad), int(invalid.sum())))),
     )
     log.add("invalid_code", invalid)
     dob, swapped = swap_day_month(
@@ -80,7 +84,9 @@ def border_extract(
     log.add("dob_day_month_swapped", swapped)
     port_keys = sorted(PORTS)
     port_p = np.array([PORTS[k] for k in port_keys])
-    port = pc.take(pa.array(port_keys), pa.array(rng.choice(len(port_keys), n, p=port_p / port_p.sum())))
+    port = pc.take(
+        pa.array(port_keys), pa.array(rng.choice(len(port_keys), n, p=port_p / port_p.sum()))
+    )
     when = fmt_dates(day, "%d/%m/%Y %H:%M", minutes=minute)
     record_id = np.arange(1, n + 1, dtype=np.int64) + 10_000_000
     table = pa.table(
@@ -109,30 +115,69 @@ def border_extract(
     )
     schema = {
         "fields": [
-            tf("MOVEMENT_ID", "integer", "Unique number of the movement record.",
-               constraints={"required": True, "unique": True}),
-            tf("MOVEMENT_DATETIME", "datetime", "Date and time of the crossing, local time.",
-               format="%d/%m/%Y %H:%M", constraints={"required": True}),
-            tf("DIRECTION", "string", "IN for an arrival, OUT for a departure.",
-               constraints={"required": True, "enum": ["IN", "OUT"]}),
-            tf("PORT", "string", "Border post: MLE Velana International Airport, GAN Gan, "
-               "HAQ Hanimaadhoo, VAM Maamigili, MLE-SEA Malé seaport.",
-               constraints={"enum": sorted(PORTS)}),
-            tf("DOC_TYPE", "string", "Travel document type (P passport).", constraints={"enum": ["P"]}),
+            tf(
+                "MOVEMENT_ID",
+                "integer",
+                "Unique number of the movement record.",
+                constraints={"required": True, "unique": True},
+            ),
+            tf(
+                "MOVEMENT_DATETIME",
+                "datetime",
+                "Date and time of the crossing, local time.",
+                format="%d/%m/%Y %H:%M",
+                constraints={"required": True},
+            ),
+            tf(
+                "DIRECTION",
+                "string",
+                "IN for an arrival, OUT for a departure.",
+                constraints={"required": True, "enum": ["IN", "OUT"]},
+            ),
+            tf(
+                "PORT",
+                "string",
+                "Border post: MLE Velana International Airport, GAN Gan, "
+                "HAQ Hanimaadhoo, VAM Maamigili, MLE-SEA Malé seaport.",
+                constraints={"enum": sorted(PORTS)},
+            ),
+            tf(
+                "DOC_TYPE",
+                "string",
+                "Travel document type (P passport).",
+                constraints={"enum": ["P"]},
+            ),
             tf("DOC_NO", "string", "Travel document number.", constraints={"required": True}),
-            tf("NATIONALITY", "string", "Nationality of the document, ICAO Doc 9303 code "
-               "(three letters; D for Germany).", constraints={"pattern": "[A-Z<]{1,3}"}),
+            tf(
+                "NATIONALITY",
+                "string",
+                "Nationality of the document, ICAO Doc 9303 code (three letters; D for Germany).",
+                constraints={"pattern": "[A-Z<]{1,3}"},
+            ),
             tf("SURNAME", "string", "Surname as on the document, upper case."),
             tf("GIVEN_NAMES", "string", "Given names as on the document, upper case."),
             tf("SEX", "string", "M or F.", constraints={"enum": ["M", "F"]}),
             tf("DATE_OF_BIRTH", "date", "Date of birth.", format="%Y-%m-%d"),
-            tf("VISA_TYPE", "string", "Visa or permit type at the crossing; CITIZEN for "
-               "Maldivians.", constraints={"enum": ["BUSINESS", "CITIZEN", "DEPENDENT",
-                                                    "RESIDENT", "STUDENT", "TOURIST", "WORK"]}),
+            tf(
+                "VISA_TYPE",
+                "string",
+                "Visa or permit type at the crossing; CITIZEN for Maldivians.",
+                constraints={
+                    "enum": [
+                        "BUSINESS",
+                        "CITIZEN",
+                        "DEPENDENT",
+                        "RESIDENT",
+                        "STUDENT",
+                        "TOURIST",
+                        "WORK",
+                    ]
+                },
+            ),
         ],
         "primaryKey": ["MOVEMENT_ID"],
         "missingValues": [""],
-    }  # fmt: skip
+    }
     extract = Extract(
         agency="immigration",
         name="border_crossings",

@@ -4,8 +4,6 @@ Table Schema fields and deterministic writers (same seed, same bytes)."""
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from migstats.synth.identity import Identities, text_from_bytes
 from migstats.synth.extracts.xlsx import write_xlsx
+from migstats.synth.identity import Identities, text_from_bytes
 from migstats.synth.names import full_name, typo
 
 #: Fault codes written to the truth, in bit order.
@@ -69,10 +67,13 @@ def _format_days(days: npt.NDArray[np.int64], pattern: str) -> pa.Array:
     out = []
     for yy, mm, dd in zip(y.tolist(), m.tolist(), d.tolist(), strict=True):
         text = (
-            pattern.replace("%-d", str(dd)).replace("%d", f"{dd:02d}").replace("%m", f"{mm:02d}")
-            .replace("%Y", f"{yy:04d}").replace("%y", f"{yy % 100:02d}")
+            pattern.replace("%-d", str(dd))
+            .replace("%d", f"{dd:02d}")
+            .replace("%m", f"{mm:02d}")
+            .replace("%Y", f"{yy:04d}")
+            .replace("%y", f"{yy % 100:02d}")
             .replace("%b", months[mm - 1])
-        )  # fmt: skip
+        )
         out.append(text)
     return pa.array(out, pa.string())
 
@@ -98,16 +99,18 @@ def fmt_dates(
     values = np.asarray(days, np.int64)
     if len(values) == 0:
         return pa.array([], pa.string())
-    date_part, _, time_part = pattern.partition(" %H:%M")
+    date_part = pattern.partition(" %H:%M")[0]
     lo, hi = int(values.min()), int(values.max())
     table = _format_days(np.arange(lo, hi + 1, dtype=np.int64), date_part)
     if minutes is not None and " %H:%M" in pattern:
         # Fixed-width date and clock bytes side by side (joining strings is slower).
         date_bytes = np.array(table.to_pylist(), dtype="S").view(np.uint8)
         date_bytes = date_bytes.reshape(len(table), -1)
-        clock = np.array(
-            [f" {h:02d}:{mi:02d}" for h in range(24) for mi in range(60)], dtype="S6"
-        ).view(np.uint8).reshape(1440, 6)
+        clock = (
+            np.array([f" {h:02d}:{mi:02d}" for h in range(24) for mi in range(60)], dtype="S6")
+            .view(np.uint8)
+            .reshape(1440, 6)
+        )
         raw = np.hstack([date_bytes[values - lo], clock[np.asarray(minutes, np.int64)]])
         text = text_from_bytes(raw)
     else:
@@ -203,7 +206,9 @@ class Extract:
         return f"{self.name}.{self.fmt}"
 
 
-def write_extract(extract: Extract, folder: Path, malformed_per_million: float, rng: np.random.Generator) -> tuple[Path, pa.Table]:
+def write_extract(
+    extract: Extract, folder: Path, malformed_per_million: float, rng: np.random.Generator
+) -> tuple[Path, pa.Table]:
     """Write the extract in its format; CSV files get a few malformed rows (the returned
     truth marks them). Output is byte-identical for the same input."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -211,7 +216,7 @@ def write_extract(extract: Extract, folder: Path, malformed_per_million: float, 
     truth = extract.truth
     if extract.fmt == "csv":
         n = extract.table.num_rows
-        k = int(round(n * malformed_per_million / 1e6))
+        k = round(n * malformed_per_million / 1e6)
         k = max(k, 1) if n >= 1000 and malformed_per_million > 0 else k
         bad = np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, np.int64)
         _write_csv(extract.table, path, extract.dialect, bad)
@@ -234,7 +239,9 @@ def write_extract(extract: Extract, folder: Path, malformed_per_million: float, 
     return path, truth
 
 
-def _write_csv(table: pa.Table, path: Path, dialect: dict[str, Any], bad: npt.NDArray[np.int64]) -> None:
+def _write_csv(
+    table: pa.Table, path: Path, dialect: dict[str, Any], bad: npt.NDArray[np.int64]
+) -> None:
     delimiter = dialect.get("delimiter", ",")
     encoding = dialect.get("encoding", "utf-8")
     chunk = 1_000_000

@@ -40,17 +40,24 @@ VISA_LABELS = {
 
 # Industry as employers describe it on Xpat forms, by ISIC Rev.4 division.
 INDUSTRY_TEXT = {
-    "03": ["Fisheries", "Fishing"], "41": ["Construction", "Building construction"],
-    "43": ["Construction", "Electrical and plumbing works"], "45": ["Vehicle repair", "Garage"],
-    "47": ["Retail", "Shop"], "49": ["Transport", "Land transport"],
+    "03": ["Fisheries", "Fishing"],
+    "41": ["Construction", "Building construction"],
+    "43": ["Construction", "Electrical and plumbing works"],
+    "45": ["Vehicle repair", "Garage"],
+    "47": ["Retail", "Shop"],
+    "49": ["Transport", "Land transport"],
     "55": ["Resort", "Tourism - Resort", "Guest House", "Hotel"],
-    "56": ["Restaurant", "Cafe", "Food and beverage"], "69": ["Accounting", "Audit firm"],
+    "56": ["Restaurant", "Cafe", "Food and beverage"],
+    "69": ["Accounting", "Audit firm"],
     "71": ["Engineering consultancy", "Architecture and engineering"],
-    "80": ["Security services", "Security"], "81": ["Landscaping", "Gardening services"],
-    "85": ["Education", "School"], "86": ["Health", "Hospital"],
-    "93": ["Diving centre", "Water sports"], "96": ["Spa", "Beauty salon"],
+    "80": ["Security services", "Security"],
+    "81": ["Landscaping", "Gardening services"],
+    "85": ["Education", "School"],
+    "86": ["Health", "Hospital"],
+    "93": ["Diving centre", "Water sports"],
+    "96": ["Spa", "Beauty salon"],
     "97": ["Household", "Domestic"],
-}  # fmt: skip
+}
 
 
 def _status(valid_to: np.ndarray, cancel: np.ndarray, extract_day: int) -> np.ndarray:
@@ -105,7 +112,9 @@ def _pick_text(rng: np.random.Generator, choices: list[list[str]], which: np.nda
     return pc.take(flat, pa.array(offset[which] + k))
 
 
-def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator) -> Extract:
+def visa_extract(
+    pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator
+) -> Extract:
     """Immigration's visas and residence permits issued up to the period end."""
     f = profile.faults
     pm = pop.permits
@@ -118,7 +127,9 @@ def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.r
     log = FaultLog(n)
     given, surname = render_names(ident, rng, person, f.name_typo, log)
     seq = ident.passport_seq(person, pm["valid_from"][rows])
-    dob, swapped = swap_day_month(pop.people["dob"][person], rng.random(n) < f.dob_day_month_swapped)
+    dob, swapped = swap_day_month(
+        pop.people["dob"][person], rng.random(n) < f.dob_day_month_swapped
+    )
     log.add("dob_day_month_swapped", swapped)
     nationality = _country_text(pop.people["citizenship"][person], rng, demonym=False)
     invalid = rng.random(n) < f.invalid_code
@@ -142,20 +153,47 @@ def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.r
     truth = pa.table({"record_id": permit_no, "person_id": pa.array(person), "faults": log.codes()})
     schema = {
         "fields": [
-            tf("PERMIT_NO", "string", "Visa or permit number.", constraints={"required": True, "unique": True}),
-            tf("PERMIT_TYPE", "string", "Type of visa or permit.", constraints={"enum": sorted(VISA_LABELS.values())}),
+            tf(
+                "PERMIT_NO",
+                "string",
+                "Visa or permit number.",
+                constraints={"required": True, "unique": True},
+            ),
+            tf(
+                "PERMIT_TYPE",
+                "string",
+                "Type of visa or permit.",
+                constraints={"enum": sorted(VISA_LABELS.values())},
+            ),
             tf("HOLDER_NAME", "string", "Name of the holder, given names first."),
             tf("PASSPORT_NO", "string", "Passport number at issue."),
             tf("NATIONALITY", "string", "Nationality, as a country name."),
             tf("DATE_OF_BIRTH", "date", "Date of birth.", format="%d-%m-%Y"),
             tf("GENDER", "string", "Male or Female.", constraints={"enum": ["Female", "Male"]}),
-            tf("VALID_FROM", "date", "First day of validity.", format="%d-%m-%Y", constraints={"required": True}),
-            tf("VALID_TO", "date", "Last day of validity.", format="%d-%m-%Y", constraints={"required": True}),
-            tf("STATUS", "string", "Status on the extract date.", constraints={"enum": ["Cancelled", "Expired", "Valid"]}),
+            tf(
+                "VALID_FROM",
+                "date",
+                "First day of validity.",
+                format="%d-%m-%Y",
+                constraints={"required": True},
+            ),
+            tf(
+                "VALID_TO",
+                "date",
+                "Last day of validity.",
+                format="%d-%m-%Y",
+                constraints={"required": True},
+            ),
+            tf(
+                "STATUS",
+                "string",
+                "Status on the extract date.",
+                constraints={"enum": ["Cancelled", "Expired", "Valid"]},
+            ),
         ],
         "primaryKey": ["PERMIT_NO"],
         "missingValues": [""],
-    }  # fmt: skip
+    }
     return Extract(
         agency="immigration",
         name="visas_permits",
@@ -170,7 +208,9 @@ def visa_extract(pop: Population, ident: Identities, profile: Profile, rng: np.r
     )
 
 
-def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator) -> Extract:
+def work_permit_extract(
+    pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator
+) -> Extract:
     """Xpat's work permits issued up to the period end."""
     f = profile.faults
     pm = pop.permits
@@ -188,7 +228,9 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
     occupation = _pick_text(rng, [list(o.titles) for o in profile.occupations], occ_idx)
     divisions = sorted(INDUSTRY_TEXT)
     isic = people["isic"][person]
-    industry = _pick_text(rng, [INDUSTRY_TEXT[d] for d in divisions], np.searchsorted(divisions, isic))
+    industry = _pick_text(
+        rng, [INDUSTRY_TEXT[d] for d in divisions], np.searchsorted(divisions, isic)
+    )
     # "Current" on the extract date: the last permit, or one whose renewal is not due yet.
     current = pm["latest"][rows] | (pm["valid_to"][rows] + 1 > w.period_end)
     cancelled = pm["cancel_day"][rows] <= w.period_end
@@ -205,13 +247,17 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
             "WP_NUMBER": wp,
             "WORKER_NAME": pc.utf8_upper(join_name(given, surname)),
             "PASSPORT": ident.passport_no(person, seq),
-            "NATIONALITY": pa.array(_country_text(people["citizenship"][person], rng, demonym=True)),
+            "NATIONALITY": pa.array(
+                _country_text(people["citizenship"][person], rng, demonym=True)
+            ),
             "DOB": fmt_dates(dob, "%-d-%b-%Y"),
             "SEX": pa.array(people["sex"][person]),
             "EMPLOYER_REG_NO": coded("C-", employer, 6),
             "EMPLOYER_NAME": pc.binary_join_element_wise(
-                coded("Enterprise ", employer % 997, 3), coded("-", employer // 1000, 4),
-                pa.scalar(" Pvt Ltd"), "",
+                coded("Enterprise ", employer % 997, 3),
+                coded("-", employer // 1000, 4),
+                pa.scalar(" Pvt Ltd"),
+                "",
             ),
             "OCCUPATION": occupation,
             "INDUSTRY": industry,
@@ -233,10 +279,19 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
     )
     schema = {
         "fields": [
-            tf("WP_NUMBER", "string", "Work permit number (a renewal is a new number).", constraints={"required": True, "unique": True}),
+            tf(
+                "WP_NUMBER",
+                "string",
+                "Work permit number (a renewal is a new number).",
+                constraints={"required": True, "unique": True},
+            ),
             tf("WORKER_NAME", "string", "Name of the worker, upper case."),
             tf("PASSPORT", "string", "Passport number at issue."),
-            tf("NATIONALITY", "string", "Nationality as written by the employer (usually a demonym)."),
+            tf(
+                "NATIONALITY",
+                "string",
+                "Nationality as written by the employer (usually a demonym).",
+            ),
             tf("DOB", "date", "Date of birth.", format="%d-%b-%Y"),
             tf("SEX", "string", "M or F.", constraints={"enum": ["F", "M"]}),
             tf("EMPLOYER_REG_NO", "string", "Employer registration number."),
@@ -244,13 +299,30 @@ def work_permit_extract(pop: Population, ident: Identities, profile: Profile, rn
             tf("OCCUPATION", "string", "Job title, free text."),
             tf("INDUSTRY", "string", "Employer's industry, free text."),
             tf("WORK_ISLAND", "string", "Island of work, as typed."),
-            tf("VALID_FROM", "date", "First day of validity.", format="%d-%b-%y", constraints={"required": True}),
-            tf("VALID_TO", "date", "Last day of validity.", format="%d-%b-%y", constraints={"required": True}),
-            tf("STATUS", "string", "Permit status on the extract date.", constraints={"enum": ["ACTIVE", "CANCELLED", "EXPIRED", "RENEWED"]}),
+            tf(
+                "VALID_FROM",
+                "date",
+                "First day of validity.",
+                format="%d-%b-%y",
+                constraints={"required": True},
+            ),
+            tf(
+                "VALID_TO",
+                "date",
+                "Last day of validity.",
+                format="%d-%b-%y",
+                constraints={"required": True},
+            ),
+            tf(
+                "STATUS",
+                "string",
+                "Permit status on the extract date.",
+                constraints={"enum": ["ACTIVE", "CANCELLED", "EXPIRED", "RENEWED"]},
+            ),
         ],
         "primaryKey": ["WP_NUMBER"],
         "missingValues": [""],
-    }  # fmt: skip
+    }
     return Extract(
         agency="xpat",
         name="work_permits",

@@ -17,6 +17,7 @@ from migstats.refdata.countries import by_iso3
 from migstats.refdata.geography import island_by_code, islands
 from migstats.synth.draw import day
 from migstats.synth.extracts.common import Extract, FaultLog, fmt_dates, join_name, render_names, tf
+from migstats.synth.group import in_group
 from migstats.synth.identity import Identities, national_ids
 from migstats.synth.population import ARR, Population
 from migstats.synth.profile import Profile
@@ -24,11 +25,23 @@ from migstats.synth.truth import status_on
 
 # Occupations of employed citizens (ISCO-08 unit group: share) and their ISIC division.
 _CITIZEN_JOBS = {
-    "2341": ("85", 0.08), "3351": ("84", 0.10), "4110": ("84", 0.12), "6222": ("03", 0.08),
-    "5131": ("55", 0.06), "4224": ("55", 0.05), "5223": ("47", 0.08), "8350": ("50", 0.06),
-    "2221": ("86", 0.04), "5412": ("84", 0.05), "7411": ("43", 0.03), "1120": ("84", 0.02),
-    "2411": ("69", 0.03), "8322": ("49", 0.05), "9112": ("55", 0.05), "3343": ("84", 0.10),
-}  # fmt: skip
+    "2341": ("85", 0.08),
+    "3351": ("84", 0.10),
+    "4110": ("84", 0.12),
+    "6222": ("03", 0.08),
+    "5131": ("55", 0.06),
+    "4224": ("55", 0.05),
+    "5223": ("47", 0.08),
+    "8350": ("50", 0.06),
+    "2221": ("86", 0.04),
+    "5412": ("84", 0.05),
+    "7411": ("43", 0.03),
+    "1120": ("84", 0.02),
+    "2411": ("69", 0.03),
+    "8322": ("49", 0.05),
+    "9112": ("55", 0.05),
+    "3343": ("84", 0.10),
+}
 
 ACTIVITY = {1: "employed", 2: "unemployed", 3: "not in the labour force"}
 
@@ -51,14 +64,18 @@ def census_extract(
     c = pop.crossings
     night = day(profile.country.census_night)
     ids = people["person_id"]
-    initial = (people["initial_status"] == "resident").astype(np.int8)
+    initial = people["initially_resident"].astype(np.int8)
     resident = status_on(ids, c["person_id"], c["day"], status_after, initial, night) == 1
     # Present: the last crossing on or before census night is an arrival (or none yet
     # for a citizen at home).
-    inside = status_on(ids, c["person_id"], c["day"], (c["direction"] == ARR).astype(np.int8),
-                       initial, night) == 1  # fmt: skip
+    inside = (
+        status_on(
+            ids, c["person_id"], c["day"], (c["direction"] == ARR).astype(np.int8), initial, night
+        )
+        == 1
+    )
     alive = (people["dob"] <= night) & (people["death_day"] > night)
-    citizen = people["group"] == "citizen"
+    citizen = in_group(people["group"], "citizen")
     undocumented = _undocumented_on(pop, night)
     p_cover = np.where(
         citizen,
@@ -69,7 +86,9 @@ def census_extract(
     foreign_pool = resident & inside & alive & ~citizen
     if foreign_pool.any():
         mean_p = p_cover[foreign_pool].mean()
-        p_cover = np.where(citizen, p_cover, np.minimum(p_cover * spec.coverage_foreigners / mean_p, 1))
+        p_cover = np.where(
+            citizen, p_cover, np.minimum(p_cover * spec.coverage_foreigners / mean_p, 1)
+        )
     enumerated = resident & inside & alive & (rng.random(len(ids)) < p_cover)
     who = np.flatnonzero(enumerated)
     n = len(who)
@@ -85,18 +104,32 @@ def census_extract(
     group = people["group"][who]
     activity = np.full(n, 3, np.int8)
     working_age = (age >= 15) & (age <= 64)
-    part = np.where(sex == "F", spec.citizen_lf_participation["F"], spec.citizen_lf_participation["M"])
+    part = np.where(
+        sex == "F", spec.citizen_lf_participation["F"], spec.citizen_lf_participation["M"]
+    )
     part = np.where(age >= 65, 0.15, part)
     in_lf = cit & (age >= 15) & (rng.random(n) < part)
-    unemp = np.where(sex == "F", spec.citizen_unemployment_rate["F"], spec.citizen_unemployment_rate["M"])
+    unemp = np.where(
+        sex == "F", spec.citizen_unemployment_rate["F"], spec.citizen_unemployment_rate["M"]
+    )
     activity = np.where(in_lf, np.where(rng.random(n) < unemp, 2, 1), activity)
-    is_worker = group == "worker"
+    is_worker = in_group(group, "worker")
     activity = np.where(is_worker, 1, activity)
-    spouse_works = np.isin(group, ["spouse", "dependant"]) & working_age & (rng.random(n) < 0.25)
+    spouse_works = in_group(group, "spouse", "dependant") & working_age & (rng.random(n) < 0.25)
     activity = np.where(spouse_works, 1, activity).astype(np.int8)
     attend_p = np.select(
-        [(age >= 5) & (age <= 14), (age >= 15) & (age <= 17), (age >= 18) & (age <= 24), group == "student"],
-        [spec.school_attendance["5-14"], spec.school_attendance["15-17"], spec.school_attendance["18-24"], 1.0],
+        [
+            (age >= 5) & (age <= 14),
+            (age >= 15) & (age <= 17),
+            (age >= 18) & (age <= 24),
+            in_group(group, "student"),
+        ],
+        [
+            spec.school_attendance["5-14"],
+            spec.school_attendance["15-17"],
+            spec.school_attendance["18-24"],
+            1.0,
+        ],
         0.0,
     )
     attending = (rng.random(n) < attend_p) & ~is_worker
@@ -135,11 +168,11 @@ def census_extract(
             "citizenship": pa.array(_m49(people["citizenship"][who])),
             "island_code": pa.array(island),
             "atoll_code": pa.array(_atolls_of(island)),
-            "year_of_arrival": pa.array(np.where(year_arrival > 0, year_arrival, None).tolist(), pa.int16()),
+            "year_of_arrival": pa.array(year_arrival, pa.int16(), mask=year_arrival <= 0),
             "activity_status": pa.array(activity),
-            "attending_education": pa.array(np.where(age >= 3, attending.astype(np.int8), None).tolist(), pa.int8()),
-            "occupation_isco": pa.array(np.where(occupation == "", None, occupation).tolist(), pa.string()),
-            "industry_isic": pa.array(np.where(industry == "", None, industry).tolist(), pa.string()),
+            "attending_education": pa.array(attending.astype(np.int8), mask=age < 3),
+            "occupation_isco": pa.array(occupation, pa.string(), mask=occupation == ""),
+            "industry_isic": pa.array(industry, pa.string(), mask=industry == ""),
         }
     )
     truth = pa.table(
@@ -151,23 +184,62 @@ def census_extract(
     )
     schema = {
         "fields": [
-            tf("census_person_id", "integer", "Person number in the census file.", constraints={"required": True, "unique": True}),
+            tf(
+                "census_person_id",
+                "integer",
+                "Person number in the census file.",
+                constraints={"required": True, "unique": True},
+            ),
             tf("full_name", "string", "Name as given to the enumerator."),
             tf("sex", "integer", "1 male, 2 female.", constraints={"enum": [1, 2]}),
-            tf("age", "integer", "Age in completed years on census night.", constraints={"minimum": 0, "maximum": 120}),
-            tf("date_of_birth", "date", "Date of birth (often not known for foreign residents).", format="%Y-%m-%d"),
+            tf(
+                "age",
+                "integer",
+                "Age in completed years on census night.",
+                constraints={"minimum": 0, "maximum": 120},
+            ),
+            tf(
+                "date_of_birth",
+                "date",
+                "Date of birth (often not known for foreign residents).",
+                format="%Y-%m-%d",
+            ),
             tf("country_of_birth", "integer", "Country of birth, UN M49 numeric code."),
             tf("citizenship", "integer", "Country of citizenship, UN M49 numeric code."),
             tf("island_code", "string", "Island of usual residence (census island code)."),
             tf("atoll_code", "string", "Administrative atoll (letter code; MC Malé City)."),
-            tf("year_of_arrival", "integer", "Year of first arrival in the Maldives (foreign-born)."),
-            tf("activity_status", "integer", "1 employed, 2 unemployed, 3 not in the labour force.", constraints={"enum": [1, 2, 3]}),
-            tf("attending_education", "integer", "1 attending school or training, 0 not (age 3+).", constraints={"enum": [0, 1]}),
-            tf("occupation_isco", "string", "Occupation, ISCO-08 unit group (employed).", constraints={"pattern": "[0-9]{4}"}),
-            tf("industry_isic", "string", "Industry, ISIC Rev.4 division (employed).", constraints={"pattern": "[0-9]{2}"}),
+            tf(
+                "year_of_arrival",
+                "integer",
+                "Year of first arrival in the Maldives (foreign-born).",
+            ),
+            tf(
+                "activity_status",
+                "integer",
+                "1 employed, 2 unemployed, 3 not in the labour force.",
+                constraints={"enum": [1, 2, 3]},
+            ),
+            tf(
+                "attending_education",
+                "integer",
+                "1 attending school or training, 0 not (age 3+).",
+                constraints={"enum": [0, 1]},
+            ),
+            tf(
+                "occupation_isco",
+                "string",
+                "Occupation, ISCO-08 unit group (employed).",
+                constraints={"pattern": "[0-9]{4}"},
+            ),
+            tf(
+                "industry_isic",
+                "string",
+                "Industry, ISIC Rev.4 division (employed).",
+                constraints={"pattern": "[0-9]{2}"},
+            ),
         ],
         "primaryKey": ["census_person_id"],
-    }  # fmt: skip
+    }
     return Extract(
         agency="mbs",
         name="census_2022",
@@ -193,7 +265,8 @@ def _undocumented_on(pop: Population, night: int) -> np.ndarray:
     j = np.searchsorted(key, ids.astype(np.int64) * (1 << 32) + night, side="right") - 1
     valid = (j >= 0) & (c["person_id"][np.maximum(j, 0)] == ids)
     jj = np.maximum(j, 0)
-    return valid & (c["direction"][jj] == ARR) & (c["authorised_until"][jj] < night)
+    out: np.ndarray = valid & (c["direction"][jj] == ARR) & (c["authorised_until"][jj] < night)
+    return out
 
 
 def _first_arrival_year(pop: Population) -> np.ndarray:
@@ -204,16 +277,20 @@ def _first_arrival_year(pop: Population) -> np.ndarray:
     # The first arrival is either the first crossing or the second (after a departure).
     cand = arr & (first | np.concatenate(([False], first[:-1])))
     pid = c["person_id"][cand][::-1]
-    yr = (c["day"][cand][::-1].astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970)
+    yr = (
+        c["day"][cand][::-1].astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
+    )
     out[pid] = yr  # reversed, so the earliest wins
     return out
 
 
-def register_extract(pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator) -> Extract:
+def register_extract(
+    pop: Population, ident: Identities, profile: Profile, rng: np.random.Generator
+) -> Extract:
     """Every Maldivian citizen born by the period end, with deaths registered."""
     people = pop.people
     w = pop.window
-    who = np.flatnonzero((people["group"] == "citizen") & (people["dob"] <= w.period_end))
+    who = np.flatnonzero(in_group(people["group"], "citizen") & (people["dob"] <= w.period_end))
     n = len(who)
     log = FaultLog(n)
     given, surname = render_names(ident, rng, who, profile.faults.name_typo, log)
@@ -232,7 +309,8 @@ def register_extract(pop: Population, ident: Identities, profile: Profile, rng: 
             "DATE_OF_BIRTH": pa.array(people["dob"][who].astype(np.int32), pa.date32()),
             "ISLAND_OF_REGISTRATION": pa.array(labels[inv] if n else np.array([], str)),
             "DATE_OF_DEATH": pc.if_else(
-                pa.array(dead), pa.array(death.astype(np.int32), pa.date32()),
+                pa.array(dead),
+                pa.array(death.astype(np.int32), pa.date32()),
                 pa.scalar(None, pa.date32()),
             ),
             "STATUS": pa.array(np.where(dead, "Deceased", "Active")),
@@ -241,16 +319,30 @@ def register_extract(pop: Population, ident: Identities, profile: Profile, rng: 
     truth = pa.table({"record_id": nid, "person_id": pa.array(who), "faults": log.codes()})
     schema = {
         "fields": [
-            tf("NATIONAL_ID", "string", "National identity card number.", constraints={"required": True, "unique": True, "pattern": "A[0-9]{6}"}),
+            tf(
+                "NATIONAL_ID",
+                "string",
+                "National identity card number.",
+                constraints={"required": True, "unique": True, "pattern": "A[0-9]{6}"},
+            ),
             tf("FULL_NAME", "string", "Full name."),
             tf("SEX", "string", "M or F.", constraints={"enum": ["F", "M"]}),
             tf("DATE_OF_BIRTH", "date", "Date of birth."),
-            tf("ISLAND_OF_REGISTRATION", "string", "Island of registration as atoll code and island name."),
+            tf(
+                "ISLAND_OF_REGISTRATION",
+                "string",
+                "Island of registration as atoll code and island name.",
+            ),
             tf("DATE_OF_DEATH", "date", "Date of death, if registered."),
-            tf("STATUS", "string", "Active or Deceased.", constraints={"enum": ["Active", "Deceased"]}),
+            tf(
+                "STATUS",
+                "string",
+                "Active or Deceased.",
+                constraints={"enum": ["Active", "Deceased"]},
+            ),
         ],
         "primaryKey": ["NATIONAL_ID"],
-    }  # fmt: skip
+    }
     return Extract(
         agency="nrd",
         name="national_register",

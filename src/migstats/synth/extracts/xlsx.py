@@ -82,12 +82,14 @@ def _cells(column: pa.Array, letter: str, rows: pa.Array) -> pa.Array:
         serial = pc.add(column.cast(pa.int32()), _EXCEL_EPOCH).cast(pa.string())
         xml = pc.binary_join_element_wise('<c r="', ref, '" s="1"><v>', serial, "</v></c>", "")
     elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        xml = pc.binary_join_element_wise('<c r="', ref, '"><v>', column.cast(pa.string()),
-                                          "</v></c>", "")  # fmt: skip
+        xml = pc.binary_join_element_wise(
+            '<c r="', ref, '"><v>', column.cast(pa.string()), "</v></c>", ""
+        )
     else:
         text = _escape(column.cast(pa.string()))
-        xml = pc.binary_join_element_wise('<c r="', ref, '" t="inlineStr"><is><t>', text,
-                                          "</t></is></c>", "")  # fmt: skip
+        xml = pc.binary_join_element_wise(
+            '<c r="', ref, '" t="inlineStr"><is><t>', text, "</t></is></c>", ""
+        )
     return pc.fill_null(xml, "")
 
 
@@ -115,8 +117,14 @@ def write_xlsx(table: pa.Table, path: Path, sheet: str) -> None:
     tmp = path.with_suffix(".xlsx.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():
-            zf.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), (_HEAD + text).encode(),
-                        compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
-        zf.writestr(zipfile.ZipInfo("xl/worksheets/sheet1.xml", (2025, 1, 1, 0, 0, 0)),
-                    sheet_xml, compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
+            zf.writestr(
+                zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)),
+                (_HEAD + text).encode(),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
+        zf.writestr(
+            zipfile.ZipInfo("xl/worksheets/sheet1.xml", (2025, 1, 1, 0, 0, 0)),
+            sheet_xml,
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
     tmp.replace(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from collections import Counter
 from pathlib import Path
 
@@ -166,6 +167,17 @@ def test_dictionaries_describe_the_extracts(small_country: Path) -> None:
             path = pkg.parent / res["path"]
             if res["format"] == "parquet":
                 assert pq.read_schema(path).names == names
+            elif res["format"] == "xlsx":
+                from openpyxl import load_workbook
+
+                sheet = load_workbook(path, read_only=True).active
+                rows = list(sheet.iter_rows(values_only=True))
+                assert list(rows[0]) == names
+                truth = _truth(small_country, "record").filter(pc.field("source") == res["name"])
+                assert len(rows) - 1 == truth.num_rows
+                # Dates are real Excel dates, and national IDs match the truth.
+                assert isinstance(rows[1][names.index("DATE_OF_BIRTH")], datetime)
+                assert {r[0] for r in rows[1:]} == set(truth["record_id"].to_pylist())
             elif res["format"] == "csv":
                 header = path.read_bytes().split(b"\n", 1)[0].decode(res["encoding"])
                 header = header.lstrip("\ufeff")

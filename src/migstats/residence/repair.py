@@ -18,6 +18,11 @@ After these repairs every person's *effective history* (kept records plus impute
 crossings) alternates between arrivals and departures, which the prefix sums in
 :mod:`migstats.residence.windows` rely on.
 
+A missed crossing only shows when the record after it arrives, and its imputed date lies
+before that record. So, for a faulty history only, data arriving after a cut-off can
+revise a value that was decided at the cut-off; ``date_final`` is a promise about
+histories that needed no repair (flagged rows say which did not).
+
 >>> import numpy as np
 >>> batch = SortedCrossings(
 ...     person=np.array([0, 0, 0, 0]),

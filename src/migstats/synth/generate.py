@@ -21,23 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 import migstats
 from migstats.errors import UserInputError
-from migstats.synth.draw import NEVER, day, rng_for, to_date
+from migstats.synth.draw import rng_for, to_date
 from migstats.synth.extracts.border import border_extract
 from migstats.synth.extracts.common import Extract, write_extract
 from migstats.synth.extracts.permits import visa_extract, work_permit_extract
 from migstats.synth.extracts.population_sources import census_extract, register_extract
-from migstats.synth.group import GROUP_NAMES, LONG_EPISODES
 from migstats.synth.identity import Identities, draw_identities
-from migstats.synth.population import ARR, Population, simulate_population
+from migstats.synth.population import Population, simulate_population
 from migstats.synth.profile import Profile, load_profile
-from migstats.synth.stays import VISA_TYPES
-from migstats.synth.truth import residence_truth, status_on
+from migstats.synth.truth import residence_truth
+from migstats.synth.truth_tables import reference_days, write_truth_tables
 
 Progress = Callable[[str, int], None]
 STATUS = ("non_resident", "resident")
@@ -108,8 +104,8 @@ def generate(
         path, ex.truth = write_extract(ex, folder, prof.faults.malformed_rows_per_million, rng)
         _write_dictionary(ex, folder)
         result.files[ex.name] = path
-        result.rows[ex.name] = ex.table.num_rows
-        ex.table = ex.table.slice(0, 0)
+        result.rows[ex.name] = ex.n_rows
+        ex.release()
         extracts.append(ex)
 
     with step("border crossings"):
@@ -123,23 +119,14 @@ def generate(
         deliver(census_extract(pop, ident, prof, rng_for(seed, "x-census"), after))
         deliver(register_extract(pop, ident, prof, rng_for(seed, "x-register")))
     _write_packages(extracts, out_dir / "extracts")
-    truths = [
-        ex.truth.select(["record_id", "person_id", "faults"]).append_column(
-            "source", pa.repeat(pa.scalar(ex.name), ex.truth.num_rows)
-        )
-        for ex in extracts
-    ]
     with step("write truth"):
         _write_truth(
             out_dir / "truth",
             pop,
             ident,
             prof,
-            before,
-            after,
-            long_term,
+            (before, after, long_term),
             recorded,
-            pa.concat_tables(truths),
             extracts,
             scale,
             seed,
@@ -205,152 +192,18 @@ def _write_truth(
     pop: Population,
     ident: Identities,
     prof: Profile,
-    before: np.ndarray,
-    after: np.ndarray,
-    long_term: np.ndarray,
+    statuses: tuple[np.ndarray, np.ndarray, np.ndarray],
     recorded: np.ndarray,
-    records: pa.Table,
     extracts: list[Extract],
     scale: float,
     seed: int,
     result: SynthResult,
 ) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    rows = write_truth_tables(folder, pop, ident, prof, statuses, recorded, extracts)
+    result.rows.update({f"truth/{k}": v for k, v in rows.items()})
     w = pop.window
-    people = pop.people
-    c = pop.crossings
     rule = prof.residence_rule
-    book = ident.book
-    no_variant = np.zeros(pop.n_people, bool)
-    rng = np.random.default_rng(0)  # unused draws: canonical names take no variants
-    register = next(e for e in extracts if e.name == "national_register").truth
-    where = np.full(pop.n_people, -1, np.int64)
-    where[np.asarray(register["person_id"])] = np.arange(register.num_rows)
-    nid = pc.if_else(
-        pa.array(where >= 0),
-        pc.take(register["record_id"], pa.array(np.maximum(where, 0))),
-        pa.scalar(None, pa.string()),
-    )
-    death = people["death_day"]
-    person = pa.table(
-        {
-            "person_id": pa.array(people["person_id"]),
-            "group": categorical(people["group"], GROUP_NAMES),
-            "sex": pa.array(people["sex"]),
-            "date_of_birth": pa.array(people["dob"], pa.date32()),
-            "citizenship": pa.array(people["citizenship"]),
-            "country_of_birth": pa.array(people["birth_country"]),
-            "date_of_death": pc.if_else(
-                pa.array(death < NEVER),
-                pa.array(np.minimum(death, 10**6).astype(np.int32), pa.date32()),
-                pa.scalar(None, pa.date32()),
-            ),
-            "initial_status": categorical(people["initially_resident"], STATUS),
-            "given_names": pc.utf8_trim(
-                pc.binary_join_element_wise(
-                    book.render(rng, ident.given1, no_variant),
-                    book.render(rng, ident.given2, no_variant),
-                    " ",
-                ),
-                " ",
-            ),
-            "surname": book.render(rng, ident.surname, no_variant),
-            "national_id": nid,
-            "island_code": pa.array(people["island"]),
-            "occupation_isco": pa.array(people["occupation"]),
-            "industry_isic": pa.array(people["isic"]),
-            "overstayer": pa.array(people["overstayer"]),
-            "sponsor_person_id": pa.array(people["sponsor"]),
-            "long_episode_abroad": categorical(people["long_episode"], LONG_EPISODES),
-        }
-    )
-    first = np.concatenate(([True], c["person_id"][1:] != c["person_id"][:-1]))
-    seq = np.arange(len(first)) - np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
-    # The border record of each recorded crossing (the first copy where duplicated).
-    border = next(e for e in extracts if e.name == "border_crossings").truth
-    original = np.flatnonzero(~np.asarray(pc.match_substring(border["faults"], "duplicate")))
-    record_of = np.full(len(first), -1, np.int64)
-    record_of[np.asarray(border["crossing_index"])[original]] = original
-    border_ids = pc.take(border["record_id"], pa.array(np.maximum(record_of, 0)))
-    border_ids = pc.if_else(pa.array(record_of >= 0), border_ids, pa.scalar(None, pa.string()))
-    in_period = (c["day"] >= w.period_start) & (c["day"] <= w.period_end)
-    crossing = pa.table(
-        {
-            "person_id": pa.array(c["person_id"]),
-            "seq": pa.array(seq.astype(np.int32)),
-            "crossing_date": pa.array(c["day"], pa.date32()),
-            "direction": categorical(c["direction"], ("DEP", "ARR")),
-            "visa_type": categorical(c["visa"], VISA_TYPES),
-            "initial_status": pc.take(
-                categorical(people["initially_resident"], STATUS),
-                pa.array(c["person_id"]),
-            ),
-            "res_status_before": categorical(before, STATUS),
-            "res_status_after": categorical(after, STATUS),
-            "is_long_term_migration": pa.array(long_term),
-            "status_exact": pa.array(c["day"].astype(np.int64) + rule.window_days <= w.sim_end),
-            "in_period": pa.array(in_period),
-            "recorded": pa.array(recorded),
-            "border_record_id": border_ids,
-            "authorised_until": pc.if_else(
-                pa.array((c["direction"] == ARR) & (c["authorised_until"] < NEVER)),
-                pa.array(np.minimum(c["authorised_until"], 10**6).astype(np.int32), pa.date32()),
-                pa.scalar(None, pa.date32()),
-            ),
-        }
-    )
-    events = crossing.filter(pc.and_(crossing["is_long_term_migration"], crossing["in_period"]))
-    cit = pc.take(pa.array(people["citizenship"]), events["person_id"])
-    migration_event = pa.table(
-        {
-            "person_id": events["person_id"],
-            "event_date": events["crossing_date"],
-            "kind": pc.if_else(pc.equal(events["direction"], "ARR"), "immigration", "emigration"),
-            "citizenship": cit,
-            "returning_citizen": pc.and_(
-                pc.equal(events["direction"], "ARR"), pc.equal(cit, prof.country.iso3)
-            ),
-        }
-    )
     ref_days = reference_days(prof)
-    status_parts = []
-    ids = people["person_id"]
-    init = people["initially_resident"].astype(np.int8)
-    is_arr = (c["direction"] == ARR).astype(np.int8)
-    foreign = people["citizenship"] != prof.country.iso3
-    key = c["person_id"].astype(np.int64) * (1 << 32) + c["day"]
-    for label, rd in ref_days.items():
-        res = status_on(ids, c["person_id"], c["day"], after, init, rd) == 1
-        present = status_on(ids, c["person_id"], c["day"], is_arr, init, rd) == 1
-        j = np.searchsorted(key, ids.astype(np.int64) * (1 << 32) + rd, side="right") - 1
-        jj = np.maximum(j, 0)
-        has = (j >= 0) & (c["person_id"][jj] == ids)
-        auth = np.where(has & (c["direction"][jj] == ARR), c["authorised_until"][jj], NEVER)
-        alive = (people["dob"] <= rd) & (people["death_day"] > rd)
-        keep = alive & (res | present)
-        idx = np.flatnonzero(keep)
-        status_parts.append(
-            pa.table(
-                {
-                    "person_id": pa.array(ids[idx]),
-                    "reference": pa.array([label] * len(idx), pa.string()),
-                    "reference_date": pa.array(np.full(len(idx), rd, np.int32), pa.date32()),
-                    "resident": pa.array(res[idx]),
-                    "present": pa.array(present[idx]),
-                    "overstayer": pa.array((present & foreign & (auth < rd))[idx]),
-                }
-            )
-        )
-    status_at = pa.concat_tables(status_parts)
-    for name, table in (
-        ("person", person),
-        ("crossing", crossing),
-        ("record", records),
-        ("status_at", status_at),
-        ("migration_event", migration_event),
-    ):
-        pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
-        result.rows[f"truth/{name}"] = table.num_rows
     dates = w.dates
     meta = {
         "generator": f"migstats {migstats.__version__}",
@@ -366,23 +219,3 @@ def _write_truth(
         "note": "Truth of the synthetic country. Never read by the pipeline; evaluation only.",
     }
     _write_json(folder / "meta.json", meta)
-
-
-def categorical(codes: np.ndarray, labels: tuple[str, ...]) -> pa.DictionaryArray:
-    """A dictionary-encoded string column from small integer codes (compact in memory and
-    in Parquet; reads back as text)."""
-    return pa.DictionaryArray.from_arrays(
-        pa.array(np.asarray(codes, np.int8)), pa.array(list(labels), pa.string())
-    )
-
-
-def reference_days(prof: Profile) -> dict[str, int]:
-    """Reference dates of the truth: census night and each year end from the day before
-    the period starts to the period end."""
-    p = prof.period
-    out = {"census_night": day(prof.country.census_night)}
-    for year in range(p.start.year - 1, p.end.year + 1):
-        d = date(year, 12, 31)
-        if date(p.start.year - 1, 12, 31) <= d <= p.end:
-            out[f"year_end_{year}"] = day(d)
-    return out

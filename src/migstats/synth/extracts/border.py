@@ -19,6 +19,7 @@ from migstats.refdata.countries import by_iso3
 from migstats.synth.extracts.common import (
     Extract,
     FaultLog,
+    NameFaults,
     fmt_dates,
     render_names,
     swap_day_month,
@@ -65,18 +66,11 @@ def border_extract(
     person = c["person_id"][rows]
     day = c["day"][rows]
 
-    given, surname = render_names(ident, rng, person, f.name_typo, log)
+    names = NameFaults.draw(ident, rng, person, f.name_typo, log)
     seq = ident.passport_seq(person, day)
     log.add("passport_renewed", seq > 0)
-    # ICAO 9303 nationality codes (equal to ISO alpha-3 except Germany, D).
-    nationality = labels_of(pop, "citizenship", person, lambda c: by_iso3(c).icao)
     invalid = rng.random(n) < f.invalid_code
-    bad = pa.array(_INVALID_NATIONALITY)
-    nationality = pc.replace_with_mask(
-        nationality,
-        pa.array(invalid),
-        pc.take(bad, pa.array(rng.integers(0, len(bad), int(invalid.sum())))),
-    )
+    invalid_pick = rng.integers(0, len(_INVALID_NATIONALITY), n)
     log.add("invalid_code", invalid)
     dob, swapped = swap_day_month(
         pop.people["dob"][person], rng.random(n) < f.dob_day_month_swapped
@@ -84,27 +78,38 @@ def border_extract(
     log.add("dob_day_month_swapped", swapped)
     port_keys = sorted(PORTS)
     port_p = np.array([PORTS[k] for k in port_keys])
-    port = pc.take(
-        pa.array(port_keys), pa.array(rng.choice(len(port_keys), n, p=port_p / port_p.sum()))
-    )
-    when = fmt_dates(day, "%d/%m/%Y %H:%M", minutes=minute)
+    port = rng.choice(len(port_keys), n, p=port_p / port_p.sum()).astype(np.int8)
     record_id = np.arange(1, n + 1, dtype=np.int64) + 10_000_000
-    table = pa.table(
-        {
-            "MOVEMENT_ID": pa.array(record_id),
-            "MOVEMENT_DATETIME": when,
-            "DIRECTION": pc.take(pa.array(["OUT", "IN"]), pa.array(c["direction"][rows])),
-            "PORT": port,
-            "DOC_TYPE": pa.repeat(pa.scalar("P"), n),
-            "DOC_NO": ident.passport_no(person, seq),
-            "NATIONALITY": nationality,
-            "SURNAME": pc.utf8_upper(surname),
-            "GIVEN_NAMES": pc.utf8_upper(given),
-            "SEX": labels_of(pop, "sex", person, str),
-            "DATE_OF_BIRTH": fmt_dates(dob, "%Y-%m-%d"),
-            "VISA_TYPE": pc.take(pa.array(VISA_TYPES), pa.array(c["visa"][rows])),
-        }
-    )
+    chunk_seeds = rng.integers(0, 2**62, n // 1_000_000 + 1)
+    direction = c["direction"][rows]
+    visa = c["visa"][rows]
+
+    def render(a: int, b: int) -> pa.Table:
+        """The text of rows [a, b): rendered a million rows at a time to bound memory."""
+        chunk_rng = np.random.default_rng(chunk_seeds[a // 1_000_000])
+        p = person[a:b]
+        given, surname = render_names(ident, chunk_rng, p, names.slice(a, b))
+        # ICAO 9303 nationality codes (equal to ISO alpha-3 except Germany, D).
+        nationality = labels_of(pop, "citizenship", p, lambda c: by_iso3(c).icao)
+        bad = pc.take(pa.array(_INVALID_NATIONALITY), pa.array(invalid_pick[a:b]))
+        nationality = pc.if_else(pa.array(invalid[a:b]), bad, nationality)
+        return pa.table(
+            {
+                "MOVEMENT_ID": pa.array(record_id[a:b]),
+                "MOVEMENT_DATETIME": fmt_dates(day[a:b], "%d/%m/%Y %H:%M", minutes=minute[a:b]),
+                "DIRECTION": pc.take(pa.array(["OUT", "IN"]), pa.array(direction[a:b])),
+                "PORT": pc.take(pa.array(port_keys), pa.array(port[a:b])),
+                "DOC_TYPE": pa.repeat(pa.scalar("P"), b - a),
+                "DOC_NO": ident.passport_no(p, seq[a:b]),
+                "NATIONALITY": nationality,
+                "SURNAME": pc.utf8_upper(surname),
+                "GIVEN_NAMES": pc.utf8_upper(given),
+                "SEX": labels_of(pop, "sex", p, str),
+                "DATE_OF_BIRTH": fmt_dates(dob[a:b], "%Y-%m-%d"),
+                "VISA_TYPE": pc.take(pa.array(VISA_TYPES), pa.array(visa[a:b])),
+            }
+        )
+
     truth = pa.table(
         {
             "record_id": pa.array(record_id).cast(pa.string()),
@@ -183,7 +188,9 @@ def border_extract(
         name="border_crossings",
         title="Border crossings (IMUGA)",
         description="Arrivals and departures recorded at the border, one row per crossing.",
-        table=table,
+        table=None,
+        render=render,
+        n_rows=n,
         fmt="csv",
         schema=schema,
         truth=truth,

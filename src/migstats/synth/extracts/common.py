@@ -4,6 +4,7 @@ Table Schema fields and deterministic writers (same seed, same bytes)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,37 +144,75 @@ def swap_day_month(
     return out, flagged
 
 
+@dataclass
+class NameFaults:
+    """Per record: whether the name is written in a variant, and where a typo falls."""
+
+    varies: npt.NDArray[np.bool_]
+    typo: npt.NDArray[np.bool_]
+    typo_on_surname: npt.NDArray[np.bool_]
+
+    @classmethod
+    def draw(
+        cls,
+        ident: Identities,
+        rng: np.random.Generator,
+        person: npt.NDArray[np.int64],
+        typo_rate: float,
+        log: FaultLog,
+    ) -> NameFaults:
+        n = len(person)
+        out = cls(
+            varies=ident.name_varies[person] & (rng.random(n) < 0.5),
+            typo=rng.random(n) < typo_rate,
+            typo_on_surname=rng.random(n) < 0.5,
+        )
+        log.add("name_variant", out.varies)
+        log.add("name_typo", out.typo)
+        return out
+
+    def slice(self, a: int, b: int) -> NameFaults:
+        return NameFaults(self.varies[a:b], self.typo[a:b], self.typo_on_surname[a:b])
+
+
 def render_names(
+    ident: Identities,
+    rng: np.random.Generator,
+    person: npt.NDArray[np.int64],
+    faults: NameFaults,
+) -> tuple[pa.Array, pa.Array]:
+    """Given names and surname per record, with the drawn variants and typos."""
+    book = ident.book
+    varies = faults.varies
+    g1 = book.render(rng, ident.given1[person], varies)
+    g2 = book.render(rng, ident.given2[person], varies)
+    sur = book.render(rng, ident.surname[person], varies)
+    given = pc.utf8_trim(pc.binary_join_element_wise(g1, g2, " "), " ")
+    for on_surname in (True, False):
+        mask = faults.typo & (faults.typo_on_surname == on_surname)
+        if not mask.any():
+            continue
+        arr = sur if on_surname else given
+        idx = np.flatnonzero(mask)
+        new = pa.array(typo(rng, pc.take(arr, pa.array(idx)).to_pylist()), pa.string())
+        arr = pc.replace_with_mask(arr, pa.array(mask), new)
+        if on_surname:
+            sur = arr
+        else:
+            given = arr
+    return given, sur
+
+
+def names_for(
     ident: Identities,
     rng: np.random.Generator,
     person: npt.NDArray[np.int64],
     typo_rate: float,
     log: FaultLog,
 ) -> tuple[pa.Array, pa.Array]:
-    """Given names and surname per record: variants for some people, a few typos."""
-    book = ident.book
-    varies = ident.name_varies[person] & (rng.random(len(person)) < 0.5)
-    g1 = book.render(rng, ident.given1[person], varies)
-    g2 = book.render(rng, ident.given2[person], varies)
-    sur = book.render(rng, ident.surname[person], varies)
-    given = pc.utf8_trim(pc.binary_join_element_wise(g1, g2, " "), " ")
-    log.add("name_variant", varies)
-    hit = rng.random(len(person)) < typo_rate
-    on_surname = rng.random(len(person)) < 0.5
-    for target, which in ((True, "surname"), (False, "given")):
-        mask = hit & (on_surname == target)
-        if not mask.any():
-            continue
-        arr = sur if which == "surname" else given
-        idx = np.flatnonzero(mask)
-        new = pa.array(typo(rng, pc.take(arr, pa.array(idx)).to_pylist()), pa.string())
-        arr = pc.replace_with_mask(arr, pa.array(mask), new)
-        if which == "surname":
-            sur = arr
-        else:
-            given = arr
-    log.add("name_typo", hit)
-    return given, sur
+    """Draw name faults for records and render their names in one go."""
+    faults = NameFaults.draw(ident, rng, person, typo_rate, log)
+    return render_names(ident, rng, person, faults)
 
 
 def join_name(given: pa.Array, surname: pa.Array, order: str = "given-first") -> pa.Array:
@@ -195,31 +234,58 @@ class Extract:
     name: str
     title: str
     description: str
-    table: pa.Table
+    table: pa.Table | None
     fmt: str  # "csv", "xlsx" or "parquet"
     schema: dict[str, Any]
     truth: pa.Table  # record_id, person_id, faults (+ source-specific truth columns)
     dialect: dict[str, Any] = field(default_factory=dict)
+    #: For very large extracts: renders rows [a, b) on demand instead of ``table``.
+    render: Callable[[int, int], pa.Table] | None = None
+    n_rows: int = 0
+
+    def __post_init__(self) -> None:
+        if self.table is not None:
+            self.n_rows = self.table.num_rows
 
     @property
     def filename(self) -> str:
         return f"{self.name}.{self.fmt}"
+
+    def batches(self, size: int) -> Iterator[pa.Table]:
+        """The rows in order, ``size`` at a time."""
+        for a in range(0, self.n_rows, size):
+            b = min(a + size, self.n_rows)
+            if self.render is not None:
+                yield self.render(a, b)
+            else:
+                assert self.table is not None
+                yield self.table.slice(a, b - a)
+
+    def release(self) -> None:
+        """Drop the rendered rows (keep the truth and metadata)."""
+        self.table = None
+        self.render = None
+
+
+_CHUNK = 1_000_000
 
 
 def write_extract(
     extract: Extract, folder: Path, malformed_per_million: float, rng: np.random.Generator
 ) -> tuple[Path, pa.Table]:
     """Write the extract in its format; CSV files get a few malformed rows (the returned
-    truth marks them). Output is byte-identical for the same input."""
+    truth marks them). Output is byte-identical for the same input. Written atomically
+    (a temporary file renamed into place)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / extract.filename
+    tmp = path.with_name(path.name + ".part")
     truth = extract.truth
     if extract.fmt == "csv":
-        n = extract.table.num_rows
+        n = extract.n_rows
         k = round(n * malformed_per_million / 1e6)
         k = max(k, 1) if n >= 1000 and malformed_per_million > 0 else k
         bad = np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, np.int64)
-        _write_csv(extract.table, path, extract.dialect, bad)
+        _write_csv(extract, tmp, bad)
         if k:
             is_bad = np.zeros(n, bool)
             is_bad[bad] = True
@@ -231,38 +297,41 @@ def write_extract(
             faults = pc.replace_substring_regex(faults, "^;", "")
             truth = truth.set_column(truth.schema.get_field_index("faults"), "faults", faults)
     elif extract.fmt == "parquet":
-        pq.write_table(extract.table, path, compression="zstd")
+        assert extract.table is not None
+        pq.write_table(extract.table, tmp, compression="zstd")
     elif extract.fmt == "xlsx":
-        write_xlsx(extract.table, path, extract.title[:31])
+        assert extract.table is not None
+        write_xlsx(extract.table, tmp, extract.title[:31])
     else:  # pragma: no cover - programming error
         raise ValueError(extract.fmt)
+    tmp.replace(path)
     return path, truth
 
 
-def _write_csv(
-    table: pa.Table, path: Path, dialect: dict[str, Any], bad: npt.NDArray[np.int64]
-) -> None:
-    delimiter = dialect.get("delimiter", ",")
-    encoding = dialect.get("encoding", "utf-8")
-    chunk = 1_000_000
+def _write_csv(extract: Extract, path: Path, bad: npt.NDArray[np.int64]) -> None:
+    delimiter = extract.dialect.get("delimiter", ",")
+    encoding = extract.dialect.get("encoding", "utf-8")
+    sep = delimiter.encode()
     with path.open("wb") as fh:
         if encoding == "utf-8-sig":
             fh.write(b"\xef\xbb\xbf")
-        for start in range(0, max(table.num_rows, 1), chunk):
-            part = table.slice(start, chunk)
+        if extract.n_rows == 0:
+            names = [f["name"] for f in extract.schema["fields"]]
+            fh.write(sep.join(f'"{n}"'.encode() for n in names) + b"\n")
+        for i, part in enumerate(extract.batches(_CHUNK)):
+            start = i * _CHUNK
             buf = io.BytesIO()
             opts = pacsv.WriteOptions(
                 include_header=start == 0, delimiter=delimiter, quoting_style="needed"
             )
             pacsv.write_csv(part, buf, opts)
             data = buf.getvalue()
-            local = bad[(bad >= start) & (bad < start + chunk)] - start
+            local = bad[(bad >= start) & (bad < start + part.num_rows)] - start
             if len(local):
                 lines = data.split(b"\n")
                 offset = 1 if start == 0 else 0  # the header line
-                for i in local:
-                    cells = lines[i + offset].split(delimiter.encode())
+                for j in local:
                     # A truncated export line: the row stops after its third field.
-                    lines[i + offset] = delimiter.encode().join(cells[:3])
+                    lines[j + offset] = sep.join(lines[j + offset].split(sep)[:3])
                 data = b"\n".join(lines)
             fh.write(data)

@@ -21,7 +21,7 @@ from migstats.synth.extracts.common import (
     FaultLog,
     fmt_dates,
     join_name,
-    render_names,
+    names_for,
     swap_day_month,
     tf,
 )
@@ -125,7 +125,7 @@ def visa_extract(
     n = len(rows)
     person = pm["person"][rows]
     log = FaultLog(n)
-    given, surname = render_names(ident, rng, person, f.name_typo, log)
+    given, surname = names_for(ident, rng, person, f.name_typo, log)
     seq = ident.passport_seq(person, pm["valid_from"][rows])
     dob, swapped = swap_day_month(
         pop.people["dob"][person], rng.random(n) < f.dob_day_month_swapped
@@ -220,7 +220,7 @@ def work_permit_extract(
     person = pm["person"][rows]
     people = pop.people
     log = FaultLog(n)
-    given, surname = render_names(ident, rng, person, f.name_typo, log)
+    given, surname = names_for(ident, rng, person, f.name_typo, log)
     seq = ident.passport_seq(person, pm["valid_from"][rows])
     dob, swapped = swap_day_month(people["dob"][person], rng.random(n) < f.dob_day_month_swapped)
     log.add("dob_day_month_swapped", swapped)

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from migstats.refdata.countries import by_iso3
 from migstats.refdata.geography import island_by_code, islands
 from migstats.synth.draw import day
-from migstats.synth.extracts.common import Extract, FaultLog, fmt_dates, join_name, render_names, tf
+from migstats.synth.extracts.common import Extract, FaultLog, fmt_dates, join_name, names_for, tf
 from migstats.synth.group import in_group
 from migstats.synth.identity import Identities, national_ids
 from migstats.synth.population import ARR, Population
@@ -93,7 +93,7 @@ def census_extract(
     who = np.flatnonzero(enumerated)
     n = len(who)
     log = FaultLog(n)
-    given, surname = render_names(ident, rng, who, profile.faults.name_typo, log)
+    given, surname = names_for(ident, rng, who, profile.faults.name_typo, log)
     dob = people["dob"][who]
     age = ((night - dob) / 365.25).astype(np.int32)
     cit = citizen[who]
@@ -293,7 +293,7 @@ def register_extract(
     who = np.flatnonzero(in_group(people["group"], "citizen") & (people["dob"] <= w.period_end))
     n = len(who)
     log = FaultLog(n)
-    given, surname = render_names(ident, rng, who, profile.faults.name_typo, log)
+    given, surname = names_for(ident, rng, who, profile.faults.name_typo, log)
     death = people["death_day"][who]
     dead = death <= w.period_end
     by_code = {i.code: i for i in islands()}

@@ -114,8 +114,7 @@ def write_xlsx(table: pa.Table, path: Path, sheet: str) -> None:
         'r:id="rId1"/></sheets></workbook>'
     )
     parts = {**_PARTS, "xl/workbook.xml": workbook}
-    tmp = path.with_suffix(".xlsx.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():
             zf.writestr(
                 zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)),
@@ -127,4 +126,3 @@ def write_xlsx(table: pa.Table, path: Path, sheet: str) -> None:
             sheet_xml,
             compress_type=zipfile.ZIP_DEFLATED,
         )
-    tmp.replace(path)

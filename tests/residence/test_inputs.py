@@ -137,8 +137,9 @@ def test_date_types_accepted(dates: pa.Array) -> None:
     ids=["text", "wide integers", "floats"],
 )
 def test_person_id_of_any_type(ids: list[object]) -> None:
-    out = classify(crossings(person_id=ids, initial_status=["non_resident"] * 3))
-    assert out.column("res_status_after").to_pylist() == ["non_resident", "non_resident", "unknown"]
+    table = crossings(person_id=ids, initial_status=["non_resident"] * 3)
+    out = classify(table, observation_end="2030-01-01")
+    assert out.column("res_status_after").to_pylist() == ["non_resident", "non_resident", "resident"]
 
 
 def test_existing_output_columns_replaced() -> None:

@@ -12,6 +12,7 @@ import sys
 
 # Importing the command modules registers their commands on ``app``.
 from migstats.cli import demo as _demo  # noqa: F401  (registration)
+from migstats.cli import residence as _residence  # noqa: F401  (registration)
 from migstats.cli import synth as _synth  # noqa: F401  (registration)
 from migstats.cli._app import app, console
 from migstats.errors import MigstatsError

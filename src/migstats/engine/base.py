@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 
-__all__ = ["BatchFunction", "Engine", "EngineError"]
+__all__ = ["BatchFunction", "Engine", "EngineError", "all_nullable"]
 
 #: A pure function from one sorted batch of complete groups to a result table.
 BatchFunction = Callable[[pa.Table], pa.Table]
@@ -41,6 +41,17 @@ class EngineError(RuntimeError):
             f"{engine} failed on a query over {', '.join(self.tables) or 'no tables'}: "
             f"{cause}\n--- SQL ---\n{sql}"
         )
+
+
+def all_nullable(table: pa.Table) -> pa.Table:
+    """``table`` with every field nullable: engines disagree on what they can prove
+    non-null, and results must not depend on the engine."""
+    if all(f.nullable for f in table.schema):
+        return table
+    schema = pa.schema(
+        [f.with_nullable(True) for f in table.schema], metadata=table.schema.metadata
+    )
+    return table.cast(schema)
 
 
 class Engine(ABC):

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from migstats.engine.base import BatchFunction, Engine, EngineError
+from migstats.engine.base import BatchFunction, Engine, EngineError, all_nullable
 from migstats.engine.grouping import chunk_bounds, group_codes, group_order, sortable_integers
 
 __all__ = ["DuckDBEngine"]
@@ -62,7 +62,7 @@ class DuckDBEngine(Engine):
         try:
             for name, table in tables.items():
                 self._con.register(name, table)
-            return self._con.sql(query).to_arrow_table()
+            return all_nullable(self._con.sql(query).to_arrow_table())
         except duckdb.Error as err:
             raise EngineError(self.name, query, names, err) from err
         finally:

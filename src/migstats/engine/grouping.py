@@ -29,9 +29,11 @@ IntArray = NDArray[np.int64]
 
 
 def group_codes(column: pa.ChunkedArray | pa.Array) -> IntArray:
-    """Integer codes equal exactly where the values are equal (nulls form one group)."""
+    """Small non-negative integer codes, equal exactly where the values are equal
+    (nulls form one group)."""
     values = _integers(column)
-    if values is not None and _span(values) < 2**62:
+    # Offsets keep codes small enough to count with; sparse ids get dictionary codes.
+    if values is not None and _span(values) < max(2**20, 2 * len(values)):
         return values - (values.min() if len(values) else 0)
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):

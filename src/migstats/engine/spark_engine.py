@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from migstats.engine.base import BatchFunction, Engine, EngineError
+from migstats.engine.base import BatchFunction, Engine, EngineError, all_nullable
 from migstats.engine.dialect import transpile
 from migstats.errors import MissingExtraError
 
@@ -97,7 +97,7 @@ class SparkEngine(Engine):
         try:
             for name, table in tables.items():
                 self._frame(table).createOrReplaceTempView(name)
-            return _to_arrow(self._spark.sql(translated))
+            return all_nullable(_to_arrow(self._spark.sql(translated)))
         except Exception as err:  # Spark raises many unrelated types; all mean the same
             raise EngineError(self.name, translated, names, err) from err
         finally:

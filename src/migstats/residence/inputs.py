@@ -60,8 +60,6 @@ CANONICAL_SCHEMA: Final = pa.schema(
     ]
 )
 
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-
 
 @dataclass(frozen=True, slots=True)
 class CanonicalCrossings:
@@ -162,9 +160,10 @@ def crossing_days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         column = column.cast(pa.date32())
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = pc.utf8_trim_whitespace(column)
-        well_formed = pc.match_substring_regex(text, _ISO_DATE)
         parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        bad = pc.or_kleene(pc.invert(well_formed), pc.is_null(parsed)).fill_null(True)
+        # strptime rolls 2017-02-30 over to March: a real date prints back unchanged.
+        printed = pc.strftime(parsed, format="%Y-%m-%d")
+        bad = pc.invert(pc.equal(printed, text)).fill_null(True)
         if pc.any(bad).as_py():
             _raise_bad_date(column, bad)
         column = parsed.cast(pa.date32())

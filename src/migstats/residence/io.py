@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -87,7 +88,9 @@ def write_classified(table: pa.Table, path: Path | str) -> Path:
         _atomic(path, lambda tmp: _write_parquet(table, tmp))
         return path
     plain = _plain_for_csv(table)
-    _atomic(path, lambda tmp: pacsv.write_csv(plain, tmp))
+    quoting = _csv_quoting(plain)
+    options = pacsv.WriteOptions(quoting_style=quoting, quoting_header=quoting)
+    _atomic(path, lambda tmp: pacsv.write_csv(plain, tmp, write_options=options))
     sidecar = sidecar_path(path)
     text = json.dumps(table_metadata(table), indent=2, ensure_ascii=False) + "\n"
     _atomic(sidecar, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -127,6 +130,18 @@ def _plain_for_csv(table: pa.Table) -> pa.Table:
             column = column.cast(column.type.value_type)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def _csv_quoting(table: pa.Table) -> str:
+    """Quote text only when some value needs it, so plain files stay plain."""
+    if any(set(name) & set('",\r\n') for name in table.column_names):
+        return "needed"
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            special = pc.match_substring_regex(column, r'[",\r\n]')
+            if pc.any(special).as_py():
+                return "needed"
+    return "none"
 
 
 def _atomic(path: Path, write: Any) -> None:

@@ -1,0 +1,1 @@
+"""Reading agency extracts into canonical tables, driven by data dictionaries."""

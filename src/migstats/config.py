@@ -147,7 +147,7 @@ class ProjectConfig(_Frozen):
     quality: QualitySection = QualitySection()
     sources: tuple[SourceSection, ...] = ()
     #: The folder of the project file; relative paths are resolved against it.
-    base_dir: Path = Path(".")
+    base_dir: Path = Path()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> ProjectConfig:

@@ -200,7 +200,12 @@ SAME_DAY_CASES = [
     # Three crossings on one day (out, in, out): 0 days in, abroad from 2017-03-01.
     Case(
         "ARR DEP ARR DEP, last three the same day",
-        [("ARR", "2017-01-01"), ("DEP", "2017-03-01"), ("ARR", "2017-03-01"), ("DEP", "2017-03-01")],
+        [
+            ("ARR", "2017-01-01"),
+            ("DEP", "2017-03-01"),
+            ("ARR", "2017-03-01"),
+            ("DEP", "2017-03-01"),
+        ],
         [
             (N, N, False, "2017-07-02"),  # 59 in, then 123 out from 2017-03-01
             (N, N, False, "2017-07-02"),

@@ -108,7 +108,11 @@ def test_output_keeps_input_columns_and_order() -> None:
     # p2 (non-resident) arrived 2017-01-01 (row 2) and left 10 days later (row 0). p1
     # stayed, but with no initial status, whether that was a migration is unknown.
     assert out.column("is_long_term_migration").to_pylist() == [False, None, False]
-    assert out.column("res_status_after").to_pylist() == ["non_resident", "resident", "non_resident"]
+    assert out.column("res_status_after").to_pylist() == [
+        "non_resident",
+        "resident",
+        "non_resident",
+    ]
     assert out.column("initial_status_source").to_pylist() == ["given", "unknown", "given"]
 
 
@@ -132,7 +136,12 @@ def test_imputed_midpoint_rounds_down() -> None:
     crossings = pa.table(
         {
             "person_id": [1, 1, 2, 2],
-            "crossing_date": [date(2017, 1, 1), date(2017, 1, 4), date(2017, 5, 1), date(2017, 5, 2)],
+            "crossing_date": [
+                date(2017, 1, 1),
+                date(2017, 1, 4),
+                date(2017, 5, 1),
+                date(2017, 5, 2),
+            ],
             "direction": ["ARR", "ARR", "DEP", "DEP"],
         }
     )

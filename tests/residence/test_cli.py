@@ -42,9 +42,15 @@ def test_csv_to_csv_with_sidecar_metadata(history: Path, tmp_path: Path) -> None
         "res_status_after,is_long_term_migration,date_final,repair,initial_status_source"
     )
     # Input columns exactly as written (leading zeros kept), in input order.
-    assert lines[1] == "007,2017-01-01,ARR,non_resident,MLE,non_resident,resident,true,2018-01-01,,given"
+    assert (
+        lines[1]
+        == "007,2017-01-01,ARR,non_resident,MLE,non_resident,resident,true,2018-01-01,,given"
+    )
     assert lines[2] == "007,2018-01-06,DEP,,MLE,resident,non_resident,true,2019-01-06,,given"
-    assert lines[4] == "012,2017-01-11,DEP,non_resident,GAN,non_resident,non_resident,false,2017-05-14,,given"
+    assert (
+        lines[4]
+        == "012,2017-01-11,DEP,non_resident,GAN,non_resident,non_resident,false,2017-05-14,,given"
+    )
     meta = json.loads((tmp_path / "classified.csv.meta.json").read_text())
     assert meta["rule"]["window_days"] == 487 and meta["rule"]["threshold_days"] == 365
     assert meta["observation_end"] == "2020-01-01"
@@ -112,11 +118,18 @@ def test_bad_paths_and_settings(tmp_path: Path, history: Path) -> None:
 
 
 def test_main_prints_one_line_and_exits_2(
-    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    history: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     source = tmp_path / "bad.csv"
     source.write_text("person_id,crossing_date,direction\n1,2017-01-01,ARR\n1,2017-01-05,XXX\n")
-    monkeypatch.setattr(sys, "argv", ["migstats", "residence", "classify", str(source), "-o", str(tmp_path / "o.csv")])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["migstats", "residence", "classify", str(source), "-o", str(tmp_path / "o.csv")],
+    )
     with pytest.raises(SystemExit) as info:
         main()
     assert info.value.code == 2

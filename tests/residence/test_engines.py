@@ -78,9 +78,7 @@ def test_batch_size_and_threads_do_not_change_results() -> None:
 
 def test_text_person_ids_sort_through_duckdb() -> None:
     crossings = random_crossings(200, seed=9)
-    as_text = crossings.set_column(
-        0, "person_id", crossings.column("person_id").cast(pa.string())
-    )
+    as_text = crossings.set_column(0, "person_id", crossings.column("person_id").cast(pa.string()))
     expected = classify(crossings).drop_columns(["person_id"])
     got = classify(as_text).drop_columns(["person_id"])
     assert without_engine_name(got).equals(without_engine_name(expected))
@@ -104,9 +102,9 @@ def test_spark_and_duckdb_identical_on_random_histories(spark_engine: Engine) ->
     period = {"observation_start": date(2016, 6, 1), "observation_end": date(2021, 6, 30)}
     duck = classify(crossings, **period)
     spark = classify(crossings, engine=spark_engine, **period)
-    assert spark.schema.metadata[METADATA_KEY.encode()] != duck.schema.metadata[
-        METADATA_KEY.encode()
-    ]  # they name their engine
+    assert (
+        spark.schema.metadata[METADATA_KEY.encode()] != duck.schema.metadata[METADATA_KEY.encode()]
+    )  # they name their engine
     assert without_engine_name(spark).equals(without_engine_name(duck))
     # The data really exercise the rule: every repair, unknowns, migrations.
     repairs = set(duck.column("repair").to_pylist())
@@ -114,7 +112,9 @@ def test_spark_and_duckdb_identical_on_random_histories(spark_engine: Engine) ->
     assert 0 < duck.column("is_long_term_migration").null_count < duck.num_rows
 
     events_duck = long_term_migrations(crossings, home_country="MDV", **period)
-    events_spark = long_term_migrations(crossings, home_country="MDV", engine=spark_engine, **period)
+    events_spark = long_term_migrations(
+        crossings, home_country="MDV", engine=spark_engine, **period
+    )
     assert events_duck.num_rows > 100
     assert without_engine_name(events_spark).equals(without_engine_name(events_duck))
 

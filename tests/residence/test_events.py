@@ -53,18 +53,20 @@ def test_imputed_emigration_balances_the_flows() -> None:
     )
     events = long_term_migrations(crossings, observation_end="2030-01-01")
     # The departure imputed on 2018-01-01 was 365 days abroad: an emigration.
-    assert events.select(["crossing_date", "migration", "imputed", "input_index"]).to_pylist() == [
-        {"crossing_date": date(2017, 1, 1), "migration": "immigration", "imputed": False, "input_index": 0},
-        {"crossing_date": date(2018, 1, 1), "migration": "emigration", "imputed": True, "input_index": None},
-        {"crossing_date": date(2019, 1, 1), "migration": "immigration", "imputed": False, "input_index": 1},
+    got = events.select(["crossing_date", "migration", "imputed", "input_index"]).to_pylist()
+    assert got == [
+        {"crossing_date": date(2017, 1, 1), "migration": "immigration", "imputed": False,
+         "input_index": 0},
+        {"crossing_date": date(2018, 1, 1), "migration": "emigration", "imputed": True,
+         "input_index": None},
+        {"crossing_date": date(2019, 1, 1), "migration": "immigration", "imputed": False,
+         "input_index": 1},
     ]  # fmt: skip
     assert events.column("is_citizen").null_count == 2 + 1
 
 
 def test_no_events_when_nothing_is_decided() -> None:
-    crossings = pa.table(
-        {"person_id": [1], "crossing_date": ["2017-01-01"], "direction": ["ARR"]}
-    )
+    crossings = pa.table({"person_id": [1], "crossing_date": ["2017-01-01"], "direction": ["ARR"]})
     events = long_term_migrations(crossings)
     assert events.num_rows == 0
     assert events.column_names == list(EVENT_COLUMNS)

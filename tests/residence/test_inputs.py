@@ -139,7 +139,11 @@ def test_date_types_accepted(dates: pa.Array) -> None:
 def test_person_id_of_any_type(ids: list[object]) -> None:
     table = crossings(person_id=ids, initial_status=["non_resident"] * 3)
     out = classify(table, observation_end="2030-01-01")
-    assert out.column("res_status_after").to_pylist() == ["non_resident", "non_resident", "resident"]
+    assert out.column("res_status_after").to_pylist() == [
+        "non_resident",
+        "non_resident",
+        "resident",
+    ]
 
 
 def test_existing_output_columns_replaced() -> None:

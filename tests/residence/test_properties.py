@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -18,7 +19,11 @@ EPOCH = dt.date(1970, 1, 1)
 BASE = 17_000  # 2016-07-18, in days since 1970-01-01
 STATUS = {1: "resident", 0: "non_resident", -1: "unknown"}
 FLAG = {1: True, 0: False, -1: None}
-RULES = [ResidenceRule(), ResidenceRule.option_a(), ResidenceRule(window_days=30, threshold_days=20)]
+RULES = [
+    ResidenceRule(),
+    ResidenceRule.option_a(),
+    ResidenceRule(window_days=30, threshold_days=20),
+]
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def test_status_after_one_crossing_is_status_before_the_next(world: World, rule:
             (i for i, q in enumerate(world.person) if q == p), key=lambda i: (world.day[i], i)
         )
         mine = [i for i in mine if out[i][4] != "outside_period"]
-        for a, b in zip(mine, mine[1:], strict=False):
+        for a, b in itertools.pairwise(mine):
             if out[b][4] in ("missing_dep_imputed", "missing_arr_imputed"):
                 continue  # an imputed crossing sits between them
             assert out[a][1] == out[b][0]
@@ -196,7 +201,10 @@ def test_mirrored_history_mirrors_statuses(world: World, rule: ResidenceRule) ->
         world.end,
     )
     swap = {"resident": "non_resident", "non_resident": "resident", "unknown": "unknown"}
-    repairs = {"missing_dep_imputed": "missing_arr_imputed", "missing_arr_imputed": "missing_dep_imputed"}
+    repairs = {
+        "missing_dep_imputed": "missing_arr_imputed",
+        "missing_arr_imputed": "missing_dep_imputed",
+    }
     for a, b in zip(rows(run(world, rule)), rows(run(mirror, rule)), strict=True):
         assert (swap[a[0]], swap[a[1]], a[2], a[3], repairs.get(a[4] or "", a[4])) == b
 

@@ -7,9 +7,9 @@ so engine differences stay in this package.
 >>> with get_engine("duckdb") as engine:
 ...     engine.sql("SELECT 40 + 2 AS answer", {}).to_pylist()
 [{'answer': 42}]
->>> get_engine("duck")
+>>> get_engine("duck")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
-migstats.errors.UserInputError: Unknown engine: 'duck'. Fix: use one of duckdb, spark (did you mean 'duckdb'?)
+migstats.errors.UserInputError: Unknown engine: 'duck'. Fix: ... (did you mean 'duckdb'?)
 """
 
 from __future__ import annotations

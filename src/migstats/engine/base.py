@@ -83,7 +83,7 @@ class Engine(ABC):
         of ``schema``. Batches come in no particular order.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (engines without resources need not override)
         """Release what the engine holds (connections, temporary files)."""
 
     def __enter__(self) -> Engine:

@@ -16,6 +16,7 @@ first replaced by dense codes (grouping needs contiguity, not the keys' own orde
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -111,7 +112,7 @@ def chunk_bounds(codes: IntArray, target_rows: int) -> list[tuple[int, int]]:
     idx = np.searchsorted(starts, wanted, side="left")
     cuts = np.unique(starts[idx[idx < len(starts)]])
     edges = [0, *cuts.tolist(), n]
-    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _integers(column: pa.ChunkedArray | pa.Array) -> IntArray | None:

@@ -115,7 +115,7 @@ class SparkEngine(Engine):
     ) -> Iterator[pa.Table]:
         if table.num_rows == 0:
             return
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
         buckets = max(1, -(-table.num_rows // self.bucket_rows))
         sort_keys = [(c, "ascending") for c in (key, *order_by)]
@@ -128,7 +128,7 @@ class SparkEngine(Engine):
             return result if result.schema.equals(schema) else result.cast(schema)
 
         frame = self._frame(table).withColumn(
-            "__bucket", F.pmod(F.xxhash64(F.col(key)), F.lit(buckets))
+            "__bucket", sf.pmod(sf.xxhash64(sf.col(key)), sf.lit(buckets))
         )
         results = frame.groupBy("__bucket").applyInArrow(run_bucket, _spark_schema(schema))
         try:

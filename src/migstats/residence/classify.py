@@ -163,8 +163,17 @@ def run_classification(
     table = _with_results(crossings, before, after, long_term, date_final, repair, source)
     imputed = _imputed_crossings(crossings, imputed_parts)
     metadata = _metadata(
-        rule, start, end, active.name, before, after, long_term, repair, source,
-        canonical.table.column("person").to_numpy(), len(imputed),
+        rule,
+        start,
+        end,
+        active.name,
+        before,
+        after,
+        long_term,
+        repair,
+        source,
+        canonical.table.column("person").to_numpy(),
+        len(imputed),
     )
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), METADATA_KEY.encode(): json.dumps(metadata).encode()}
@@ -172,8 +181,12 @@ def run_classification(
     log.info(
         "classified %d crossings with %s in %.2fs: %d long-term migrations, %d unknown, "
         "%d repaired",
-        n, active.name, time.perf_counter() - started, metadata["counts"]["long_term_migrations"],
-        metadata["counts"]["unknown_status_after"], int((repair > 0).sum()),
+        n,
+        active.name,
+        time.perf_counter() - started,
+        metadata["counts"]["long_term_migrations"],
+        metadata["counts"]["unknown_status_after"],
+        int((repair > 0).sum()),
     )
     return Classification(table, imputed, metadata)
 
@@ -217,7 +230,10 @@ def _statuses(codes: np.ndarray) -> pa.DictionaryArray:
 def _imputed_crossings(crossings: pa.Table, parts: list[pa.Table]) -> pa.Table:
     result = pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
     rows = result.column("row_nr").combine_chunks()
-    code = lambda name: result.column(name).to_numpy()  # noqa: E731
+
+    def code(name: str) -> np.ndarray:
+        return np.asarray(result.column(name).to_numpy())
+
     long_term = code("is_long_term_migration")
     final = code("date_final")
     return pa.table(
@@ -268,9 +284,7 @@ def _metadata(
             "long_term_unknown": int((long_term < 0).sum()),
             "unknown_status_before": int((before < 0).sum()),
             "unknown_status_after": int((after < 0).sum()),
-            "repairs": {
-                name: int(repairs[code]) for code, name in enumerate(REPAIR_NAMES) if name
-            },
+            "repairs": {name: int(repairs[code]) for code, name in enumerate(REPAIR_NAMES) if name},
             "imputed_crossings": imputed,
             "persons_by_initial_status_source": persons_by_source,
         },

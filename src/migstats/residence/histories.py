@@ -53,9 +53,7 @@ def _person_labels(codes: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.cumsum(first, dtype=np.int64) - 1
 
 
-def classify_histories(
-    batch: pa.Table, rule: ResidenceRule, start: int, end: int
-) -> pa.Table:
+def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: int) -> pa.Table:
     """Results for a sorted batch of canonical crossings (see :data:`RESULT_SCHEMA`).
 
     ``start`` and ``end`` are the observation period as days since 1970-01-01, both

@@ -178,9 +178,7 @@ def crossing_days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int32)
 
 
-def _raise_bad_date(
-    column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array
-) -> None:
+def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array) -> None:
     row = _first_true(bad)
     value = column[row].as_py()
     count = pc.sum(bad.cast(pa.int64())).as_py()

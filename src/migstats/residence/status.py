@@ -128,4 +128,3 @@ def residence_statuses(
         after_final=after_final.astype(np.int64),
         date_final=date_final.astype(np.int64),
     )
-

@@ -1,0 +1,1 @@
+"""Data quality: dictionary and cross-field rules as SQL aggregates, quarantine, reports."""

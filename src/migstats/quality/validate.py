@@ -1,0 +1,252 @@
+"""Validate one delivered source: type it into its canonical table, check every rule in
+one SQL scan, quarantine the rows that cannot be used, and count everything.
+
+Row counts always reconcile: delivered = accepted + quarantined, where quarantined
+holds both rows the parser rejected and rows failing an error-level rule.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from migstats.config import PeriodSection, QualitySection, SourceSection
+from migstats.quality.issues import ISSUES
+from migstats.quality.rules import (
+    MappedColumn,
+    Rule,
+    column_rules,
+    cross_field_rules,
+    mapped_columns,
+    q,
+    raw_expr,
+    typed_expr,
+)
+from migstats.sources.read import RECORD, RawTable
+
+
+@dataclass
+class RuleResult:
+    """How many rows of a source broke one rule, with a few examples."""
+
+    code: str
+    field: str
+    severity: str
+    title: str
+    message: str
+    count: int
+    share: float
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SourceValidation:
+    """The outcome for one source: counts, rule results, and the two output tables."""
+
+    source: str
+    kind: str
+    file: str
+    delivered: int
+    accepted: int
+    quarantined: int
+    rules: list[RuleResult]
+    clean: pa.Table
+    quarantine: pa.Table
+    valid: bool = True
+
+    @property
+    def reconciles(self) -> bool:
+        return self.delivered == self.accepted + self.quarantined
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "file": self.file,
+            "delivered": self.delivered,
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "reconciles": self.reconciles,
+            "valid": self.valid,
+            "rules": [r.__dict__ for r in self.rules],
+        }
+
+
+def _file_issue(code: str, field_name: str, count: int, n: int, detail: str = "") -> RuleResult:
+    issue = ISSUES[code]
+    return RuleResult(
+        code, field_name, issue.severity, issue.title, issue.message(field_name, detail), count,
+        count / n if n else 0.0,
+    )  # fmt: skip
+
+
+def validate_source(
+    raw: RawTable,
+    source: SourceSection,
+    dictionary: dict[str, Any] | None,
+    period: PeriodSection,
+    quality: QualitySection,
+) -> SourceValidation:
+    """Check ``raw`` against its dictionary and the domain's rules.
+
+    Returns the typed canonical rows that passed (``clean``), the rows set aside with
+    their reasons (``quarantine``) and a result per rule.
+    """
+    n = raw.delivered
+    columns, missing = mapped_columns(source, raw.header, dictionary)
+    results: list[RuleResult] = []
+    for col in missing:
+        hint = difflib.get_close_matches(col, raw.header, n=1)
+        results.append(
+            _file_issue("MISSING_COLUMN", col, n, n, f"; did you mean {hint[0]!r}?" if hint else "")
+        )
+    if dictionary:
+        documented = {f["name"] for f in dictionary.get("fields", [])}
+        for col in raw.header:
+            if col not in documented:
+                results.append(_file_issue("UNDOCUMENTED_COLUMN", col, 0, n))
+        for col in sorted(documented - set(raw.header)):
+            results.append(_file_issue("DICTIONARY_COLUMN_ABSENT", col, 0, n))
+    if raw.rejected.num_rows:
+        examples = raw.rejected.slice(0, quality.examples_per_rule).to_pylist()
+        results.append(
+            RuleResult(
+                "MALFORMED_ROW", "(row)", "error", ISSUES["MALFORMED_ROW"].title,
+                ISSUES["MALFORMED_ROW"].message("(row)", "see the examples"),
+                raw.rejected.num_rows, raw.rejected.num_rows / n if n else 0.0,
+                [{"record": e[RECORD], "line": e["line"], "value": e["raw"]} for e in examples],
+            )
+        )  # fmt: skip
+    primary_key = list((dictionary or {}).get("primaryKey", []) or [])
+    rules = [r for c in columns for r in column_rules(c, primary_key)]
+    rules += cross_field_rules(source.kind, {c.canonical.name for c in columns}, period)
+    clean, quarantine, rule_results = _run(raw, source, columns, rules, quality.examples_per_rule)
+    results += rule_results
+    quarantined = quarantine.num_rows + raw.rejected.num_rows
+    result = SourceValidation(
+        source=source.name,
+        kind=source.kind,
+        file=raw.path.name,
+        delivered=n,
+        accepted=clean.num_rows,
+        quarantined=quarantined,
+        rules=results,
+        clean=clean,
+        quarantine=_with_rejected(quarantine, raw),
+    )
+    blocking = any(r.severity == "error" and r.code == "MISSING_COLUMN" for r in results)
+    share = quarantined / n if n else 0.0
+    result.valid = not blocking and share <= quality.max_quarantine_share
+    return result
+
+
+def _run(
+    raw: RawTable,
+    source: SourceSection,
+    columns: list[MappedColumn],
+    rules: list[Rule],
+    examples: int,
+) -> tuple[pa.Table, pa.Table, list[RuleResult]]:
+    n = raw.delivered
+    raw_cols = ", ".join(
+        f"{raw_expr(c, source.codes.get(c.canonical.name, {}))} AS {c.raw}" for c in columns
+    )
+    typed_cols = ", ".join(f"{typed_expr(c)} AS {c.typed}" for c in columns)
+    flags = ", ".join(f"({r.fails}) IS TRUE AS f{i}" for i, r in enumerate(rules))
+    error_flags = [f"f{i}" for i, r in enumerate(rules) if r.severity == "error"]
+    any_error = " OR ".join(error_flags) or "FALSE"
+    reasons = ", ".join(
+        f"CASE WHEN f{i} THEN {_lit(r.code + ':' + r.field)} END"
+        for i, r in enumerate(rules)
+        if r.severity == "error"
+    )
+    source_cols = ", ".join(f"{q(c)}" for c in raw.header)
+    con = duckdb.connect()
+    try:
+        con.register("raw_input", raw.table)
+        con.execute(
+            f"CREATE TEMP TABLE staged AS SELECT {RECORD}, {source_cols}"
+            + (f", {raw_cols}" if raw_cols else "")
+            + " FROM raw_input"
+        )
+        con.execute(
+            "CREATE TEMP TABLE typed AS SELECT *"
+            + (f", {typed_cols}" if typed_cols else "")
+            + " FROM staged"
+        )
+        con.execute(
+            "CREATE TEMP TABLE flagged AS SELECT *" + (f", {flags}" if flags else "") + " FROM typed"
+        )
+        counts: list[Any] = []
+        if rules:
+            aggregates = ", ".join(
+                f"count(*) FILTER (WHERE f{i}), "
+                f"list({{'record': {RECORD}, 'value': CAST({_value_of(r, columns)} AS VARCHAR)}} "
+                f"ORDER BY {RECORD}) FILTER (WHERE f{i})[1:{examples}]"
+                for i, r in enumerate(rules)
+            )
+            counts = list(con.sql(f"SELECT {aggregates} FROM flagged").fetchall()[0])
+        canonical = ", ".join(f"{c.typed} AS {q(c.canonical.name)}" for c in columns)
+        clean = con.sql(
+            f"SELECT {RECORD}" + (f", {canonical}" if canonical else "")
+            + f" FROM flagged WHERE NOT ({any_error}) ORDER BY {RECORD}"
+        ).to_arrow_table()  # fmt: skip
+        reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
+        quarantine = con.sql(
+            f"SELECT {RECORD}, {source_cols}, array_to_string({reason_list}, '; ') AS reasons "
+            f"FROM flagged WHERE {any_error} ORDER BY {RECORD}"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    results = []
+    for i, r in enumerate(rules):
+        count = int(counts[2 * i])
+        if count == 0:
+            continue
+        issue = ISSUES[r.code]
+        results.append(
+            RuleResult(
+                r.code, r.field, r.severity, issue.title, r.message, count, count / n,
+                list(counts[2 * i + 1] or []),
+            )
+        )  # fmt: skip
+    return clean, quarantine, results
+
+
+def _value_of(rule: Rule, columns: list[MappedColumn]) -> str:
+    for c in columns:
+        if c.canonical.name == rule.field:
+            return c.raw
+    return "NULL"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _with_rejected(quarantine: pa.Table, raw: RawTable) -> pa.Table:
+    """Quarantined rows from rules and from the parser, in one table (text columns)."""
+    rejected = raw.rejected
+    if not rejected.num_rows:
+        return quarantine
+    parsed = {
+        RECORD: rejected[RECORD],
+        **{
+            c: pa.nulls(rejected.num_rows, pa.string())
+            for c in quarantine.column_names
+            if c not in (RECORD, "reasons")
+        },
+        "reasons": pa.array([f"MALFORMED_ROW: {e}" for e in rejected["error"].to_pylist()]),
+        "raw_line": rejected["raw"],
+    }
+    rejected_table = pa.table(parsed)
+    out = pa.concat_tables(
+        [quarantine.append_column("raw_line", pa.nulls(quarantine.num_rows, pa.string())),
+         rejected_table.select([*quarantine.column_names, "raw_line"])],
+        promote_options="permissive",
+    )  # fmt: skip
+    return out.sort_by(RECORD)

@@ -1,0 +1,135 @@
+"""Counting the records of a delivered file without loading it.
+
+CSV records are counted while the bytes stream past (landing reads each file once): a
+record ends at a newline outside double quotes, so quoted newlines inside a value do
+not split a record. Blank lines are not records; a last record without a final newline
+is. The delimiter does not matter for counting. Excel rows are counted with openpyxl in
+read-only mode, Parquet rows come from the file's metadata. The header is not a row.
+
+>>> counter = CsvRecordCounter("utf-8")
+>>> counter.feed(b'ID,NOTE\\r\\n1,"two\\nlines"\\r\\n\\r\\n2,')
+>>> counter.feed(b'"x"')
+>>> counter.rows()
+2
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import numpy as np
+
+_QUOTE, _LF, _CR = 0x22, 0x0A, 0x0D
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """True when quotes and newlines are the same single bytes as in ASCII.
+
+    UTF-8, Latin-1, Windows code pages and the East Asian multi-byte encodings qualify
+    (their trail bytes never equal a quote or a newline); UTF-16/32 do not.
+    """
+    sample = b'"\n\r,;ab'
+    try:
+        return sample.decode(encoding) == sample.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+
+
+class CsvRecordCounter:
+    """Counts CSV records in bytes fed chunk by chunk (vectorised with NumPy).
+
+    The quote state carries across chunks, so a chunk may end anywhere, even inside a
+    quoted value or between ``\\r`` and ``\\n``. Encodings that are not ASCII-compatible
+    are transcoded to UTF-8 on the fly.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        codecs.lookup(encoding)  # LookupError for an unknown encoding, before any work
+        self._decoder = (
+            None if _ascii_compatible(encoding) else codecs.getincrementaldecoder(encoding)()
+        )
+        self._quotes = 0  # quotes seen so far: an odd count means inside a quoted value
+        self._records = 0
+        self._carry = np.array([_LF, _LF], np.uint8)  # the file starts "after a newline"
+        self._tail = False  # content after the last record end
+
+    def feed(self, chunk: bytes) -> None:
+        """Count the records ending in ``chunk``."""
+        if self._decoder is not None:
+            chunk = self._decoder.decode(chunk).encode("utf-8")
+        if not chunk:
+            return
+        data = np.frombuffer(chunk, np.uint8)
+        newlines = np.flatnonzero(data == _LF)
+        quotes = np.flatnonzero(data == _QUOTE)
+        # Prepend the last two bytes of the previous chunk to look back across the seam.
+        ext = np.concatenate([self._carry, data])
+        ends = newlines[((np.searchsorted(quotes, newlines) + self._quotes) & 1) == 0]
+        before = ext[ends + 1]
+        blank = (before == _LF) | ((before == _CR) & (ext[ends] == _LF))
+        self._records += int(np.count_nonzero(~blank))
+        if len(ends):
+            rest = data[ends[-1] + 1 :]
+            self._tail = bool(np.any(rest != _CR))
+        else:
+            self._tail = self._tail or bool(np.any(data != _CR))
+        self._quotes += len(quotes)
+        self._carry = ext[-2:].copy()
+
+    def rows(self) -> int:
+        """Data rows so far: records (plus an unterminated last one) minus the header."""
+        if self._decoder is not None:
+            self.feed(self._decoder.decode(b"", final=True).encode("utf-8"))
+        return max(0, self._records + int(self._tail) - 1)
+
+
+def count_csv_rows(path: Path, encoding: str = "utf-8", chunk_size: int = 8 << 20) -> int:
+    """Data rows of a CSV file (see :class:`CsvRecordCounter`)."""
+    counter = CsvRecordCounter(encoding)
+    with path.open("rb") as fh:
+        while chunk := fh.read(chunk_size):
+            counter.feed(chunk)
+    return counter.rows()
+
+
+def count_xlsx_rows(path: Path, sheet: str | None = None) -> int:
+    """Non-empty rows of a worksheet (the first if ``sheet`` is None) minus the header."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = sum(
+            1
+            for row in ws.iter_rows(values_only=True)
+            if any(v is not None and v != "" for v in row)
+        )
+    finally:
+        book.close()
+    return max(0, rows - 1)
+
+
+def count_parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, from its footer."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def count_rows(path: Path, fmt: str, *, encoding: str = "utf-8", sheet: str | None = None) -> int:
+    """Data rows of a delivered file of format ``csv``, ``xlsx`` or ``parquet``.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_bytes(b'A;B\\n1;"x\\ny"\\n2;z\\n\\n')
+    >>> count_rows(p, "csv")
+    2
+    """
+    if fmt == "csv":
+        return count_csv_rows(path, encoding)
+    if fmt == "xlsx":
+        return count_xlsx_rows(path, sheet)
+    if fmt == "parquet":
+        return count_parquet_rows(path)
+    raise ValueError(f"unknown format {fmt!r}")

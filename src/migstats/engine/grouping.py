@@ -35,15 +35,17 @@ def group_codes(column: pa.ChunkedArray | pa.Array) -> IntArray:
     values = _integers(column)
     # Offsets keep codes small enough to count with; sparse ids get dictionary codes.
     if values is not None and _span(values) < max(2**20, 2 * len(values)):
-        return values - (values.min() if len(values) else 0)
+        low = int(values.min()) if len(values) else 0
+        codes = values.astype(np.int64, copy=False)
+        return codes - low if low else codes
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.unify_dictionaries().combine_chunks()
     return np.asarray(encoded.indices.fill_null(-1).to_numpy(), dtype=np.int64)
 
 
-def sortable_integers(column: pa.ChunkedArray | pa.Array) -> IntArray | None:
-    """The column as int64 in the same order, or None when it is not integer-like."""
+def sortable_integers(column: pa.ChunkedArray | pa.Array) -> NDArray[np.integer] | None:
+    """The column as integers in the same order, or None when it is not integer-like."""
     return _integers(column)
 
 
@@ -53,50 +55,65 @@ def group_order(table: pa.Table, key: str, order_by: Sequence[str]) -> IntArray:
     ``order_by`` columns must be integer-like without nulls (see :func:`sortable_integers`);
     callers fall back to a database sort otherwise.
     """
-    columns = [group_codes(table.column(key))]
+    n = table.num_rows
+    columns: list[NDArray[np.integer]] = [group_codes(table.column(key))]
     for name in order_by:
         values = sortable_integers(table.column(name))
         if values is None:
             raise TypeError(f"column {name!r} is not integer-like; sort it with SQL instead")
         columns.append(values)
-    n = table.num_rows
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    lows = [int(c.min()) for c in columns]
+    widths = [max(1, _span(c).bit_length()) for c in columns]
+    position_bits = max(1, (n - 1).bit_length())
 
-    # Pack as many leading columns as fit into 63 bits.
-    packed = np.zeros(n, dtype=np.int64)
-    bits_used = 0
-    used = 0
-    for values in columns:
-        low = int(values.min())
-        bits = max(1, int(_span(values)).bit_length())
-        if bits_used + bits > 63:
-            break
-        packed = (packed << bits) | (values - low)
-        bits_used += bits
-        used += 1
-    order = np.argsort(packed, kind="quicksort").astype(np.int64)
-    rest = columns[used:]
-    if rest:
-        order = _order_ties(order, packed, rest)
-    return order
+    if sum(widths) + position_bits <= 63:
+        # Everything, row position included, fits one key: sort the keys themselves
+        # (faster than an argsort) and read the permutation off their low bits.
+        packed = _pack(columns, lows, widths)
+        packed <<= position_bits
+        packed += np.arange(n, dtype=np.int64)
+        packed.sort(kind="quicksort")
+        packed &= (1 << position_bits) - 1
+        return packed
+
+    fit = 1
+    while fit < len(columns) and sum(widths[: fit + 1]) <= 63:
+        fit += 1
+    packed = _pack(columns[:fit], lows[:fit], widths[:fit])
+    order = np.argsort(packed, kind="quicksort").astype(np.int64, copy=False)
+    rest = [np.asarray(c, dtype=np.int64) for c in columns[fit:]]
+    return _order_ties(order, packed, rest, n)
 
 
-def _order_ties(order: IntArray, packed: IntArray, rest: list[IntArray]) -> IntArray:
-    """Sort runs of equal packed keys by the columns that did not fit."""
+def _pack(columns: list[NDArray[np.integer]], lows: list[int], widths: list[int]) -> IntArray:
+    """Columns side by side in one int64, most significant first (in place, few copies)."""
+    packed = np.array(columns[0], dtype=np.int64)
+    if lows[0]:
+        packed -= lows[0]
+    for values, low, bits in zip(columns[1:], lows[1:], widths[1:], strict=True):
+        packed <<= bits
+        packed += values
+        if low:
+            packed -= low
+    return packed
+
+
+def _order_ties(order: IntArray, packed: IntArray, rest: list[IntArray], n: int) -> IntArray:
+    """Sort runs of equal packed keys by the remaining columns, then by position."""
     sorted_keys = packed[order]
-    tie = np.zeros(len(order), dtype=np.bool_)
     same = sorted_keys[1:] == sorted_keys[:-1]
+    tie = np.zeros(len(order), dtype=np.bool_)
     tie[1:] |= same
     tie[:-1] |= same
     where = np.flatnonzero(tie)
     if len(where) == 0:
         return order
     rows = order[where]
-    # lexsort: last key is primary; runs are contiguous so the packed key keeps them apart.
-    inner = np.lexsort([c[rows] for c in reversed(rest)] + [packed[rows]])
-    order = order.copy()
-    order[where] = rows[inner]
+    # lexsort: the last key is primary; runs stay apart because the packed key leads.
+    keys = [rows] + [c[rows] for c in reversed(rest)] + [packed[rows]]
+    order[where] = rows[np.lexsort(keys)]
     return order
 
 
@@ -115,26 +132,25 @@ def chunk_bounds(codes: IntArray, target_rows: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
-def _integers(column: pa.ChunkedArray | pa.Array) -> IntArray | None:
+def _integers(column: pa.ChunkedArray | pa.Array) -> NDArray[np.integer] | None:
     kind = column.type
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if column.null_count:
         return None
-    if pa.types.is_date32(kind) or pa.types.is_date64(kind):
-        column = column.cast(pa.int32() if pa.types.is_date32(kind) else pa.int64())
+    if pa.types.is_date32(kind):
+        column = column.view(pa.int32())
+    elif pa.types.is_date64(kind) or pa.types.is_timestamp(kind):
+        column = column.cast(pa.int64())
     elif pa.types.is_boolean(kind):
         column = column.cast(pa.int8())
-    elif pa.types.is_timestamp(kind):
-        column = column.cast(pa.int64())
     elif not pa.types.is_integer(kind):
         return None
-    if pa.types.is_uint64(column.type):
-        values = column.to_numpy()
-        if len(values) and int(values.max()) >= 2**63:
-            return None
-    return np.asarray(column.to_numpy(), dtype=np.int64)
+    values = np.asarray(column.to_numpy())
+    if values.dtype == np.uint64 and len(values) and int(values.max()) >= 2**63:
+        return None
+    return values
 
 
-def _span(values: IntArray) -> int:
+def _span(values: NDArray[np.integer]) -> int:
     return int(values.max()) - int(values.min()) if len(values) else 0

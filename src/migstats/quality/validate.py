@@ -8,6 +8,7 @@ holds both rows the parser rejected and rows failing an error-level rule.
 from __future__ import annotations
 
 import difflib
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ from migstats.quality.rules import (
     typed_expr,
 )
 from migstats.sources.read import RECORD, RawTable
+
+log = logging.getLogger("migstats.quality")
 
 
 @dataclass
@@ -165,22 +168,31 @@ def _run(
         if r.severity == "error"
     )
     source_cols = ", ".join(f"{q(c)}" for c in raw.header)
+    keyed = [c for c in columns if any(r.code == "DUPLICATE_KEY" and r.field == c.canonical.name
+                                       for r in rules)]  # fmt: skip
     con = duckdb.connect()
     try:
         con.register("raw_input", raw.table)
+        # The delivered columns stay in the registered Arrow table (no copy); only the
+        # quarantine joins them back.
+        staged = f"SELECT {RECORD}" + (f", {raw_cols}" if raw_cols else "") + " FROM raw_input"
+        typed = f"SELECT *{', ' + typed_cols if typed_cols else ''} FROM ({staged})"
+        joins = ""
+        for k, c in enumerate(keyed):
+            first = q("__first_" + c.canonical.name)
+            joins += (
+                f" LEFT JOIN (SELECT {c.raw} AS __key{k}, min({RECORD}) AS {first} FROM typed_rows "
+                f"WHERE {c.raw} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) d{k} "
+                f"ON d{k}.__key{k} = t.{c.raw}"
+            )
+        # Materialise the typed values once (nested views would re-evaluate every inlined
+        # expression in each query); the delivered columns stay in the Arrow table.
+        log.debug("validation of %s, typed rows:\n%s", source.name, typed)
+        con.execute(f"CREATE TEMP TABLE typed_rows AS {typed}")
         con.execute(
-            f"CREATE TEMP TABLE staged AS SELECT {RECORD}, {source_cols}"
-            + (f", {raw_cols}" if raw_cols else "")
-            + " FROM raw_input"
-        )
-        con.execute(
-            "CREATE TEMP TABLE typed AS SELECT *"
-            + (f", {typed_cols}" if typed_cols else "")
-            + " FROM staged"
-        )
-        con.execute(
-            "CREATE TEMP TABLE flagged AS SELECT *" + (f", {flags}" if flags else "") + " FROM typed"
-        )
+            "CREATE TEMP TABLE flagged AS SELECT *" + (f", {flags}" if flags else "")
+            + f" FROM (SELECT * FROM typed_rows t{joins})"
+        )  # fmt: skip
         counts: list[Any] = []
         if rules:
             aggregates = ", ".join(
@@ -197,8 +209,9 @@ def _run(
         ).to_arrow_table()  # fmt: skip
         reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
         quarantine = con.sql(
-            f"SELECT {RECORD}, {source_cols}, array_to_string({reason_list}, '; ') AS reasons "
-            f"FROM flagged WHERE {any_error} ORDER BY {RECORD}"
+            f"SELECT r.{RECORD}, {', '.join('r.' + q(c) for c in raw.header)}, "
+            f"array_to_string({reason_list}, '; ') AS reasons "
+            f"FROM flagged f JOIN raw_input r USING ({RECORD}) WHERE {any_error} ORDER BY 1"
         ).to_arrow_table()
     finally:
         con.close()

@@ -21,7 +21,12 @@ import pyarrow as pa
 from migstats import __version__
 from migstats.engine import Engine, get_engine
 from migstats.errors import UserInputError
-from migstats.residence.histories import NO_DATE32, RESULT_SCHEMA, classify_histories
+from migstats.residence.histories import (
+    NO_DATE32,
+    RESULT_SCHEMA,
+    classify_histories,
+    unpack_codes,
+)
 from migstats.residence.initial_status import SOURCE_NAMES
 from migstats.residence.inputs import EPOCH, canonical_crossings, parse_date
 from migstats.residence.repair import REPAIR_NAMES
@@ -124,12 +129,9 @@ def run_classification(
         )
 
     n = crossings.num_rows
-    before = np.full(n, -1, dtype=np.int8)
-    after = np.full(n, -1, dtype=np.int8)
-    long_term = np.full(n, -1, dtype=np.int8)
+    # Results land here in input order; unpacked once all batches are in.
+    codes = np.zeros(n, dtype=np.int16)
     date_final = np.full(n, NO_DATE32, dtype=np.int32)
-    repair = np.zeros(n, dtype=np.int8)
-    source = np.zeros(n, dtype=np.int8)
     imputed_parts: list[pa.Table] = []
 
     active = get_engine(engine)
@@ -143,23 +145,19 @@ def run_classification(
         )
         for result in batches:
             is_imputed = np.asarray(result.column("imputed").to_numpy(zero_copy_only=False))
-            real = ~is_imputed
-            rows = result.column("row_nr").to_numpy()[real]
-            for target, name in (
-                (before, "res_status_before"),
-                (after, "res_status_after"),
-                (long_term, "is_long_term_migration"),
-                (date_final, "date_final"),
-                (repair, "repair"),
-                (source, "initial_status_source"),
-            ):
-                target[rows] = result.column(name).to_numpy()[real]
             if is_imputed.any():
                 imputed_parts.append(result.filter(pa.array(is_imputed)))
+                result = result.filter(pa.array(~is_imputed))
+            rows = result.column("row_nr").to_numpy()
+            codes[rows] = result.column("codes").to_numpy()
+            date_final[rows] = result.column("date_final").to_numpy()
     finally:
         if not isinstance(engine, Engine):
             active.close()
 
+    fields = unpack_codes(codes)
+    before, after, long_term = fields["before"], fields["after"], fields["long_term"]
+    repair, source = fields["repair"], fields["source"]
     table = _with_results(crossings, before, after, long_term, date_final, repair, source)
     imputed = _imputed_crossings(crossings, imputed_parts)
     metadata = _metadata(
@@ -171,8 +169,7 @@ def run_classification(
         after,
         long_term,
         repair,
-        source,
-        canonical.table.column("person").to_numpy(),
+        source[fields["first"] == 1],
         len(imputed),
     )
     table = table.replace_schema_metadata(
@@ -230,20 +227,18 @@ def _statuses(codes: np.ndarray) -> pa.DictionaryArray:
 def _imputed_crossings(crossings: pa.Table, parts: list[pa.Table]) -> pa.Table:
     result = pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
     rows = result.column("row_nr").combine_chunks()
-
-    def code(name: str) -> np.ndarray:
-        return np.asarray(result.column(name).to_numpy())
-
-    long_term = code("is_long_term_migration")
-    final = code("date_final")
+    fields = unpack_codes(np.asarray(result.column("codes").to_numpy()))
+    long_term = fields["long_term"]
+    final = np.asarray(result.column("date_final").to_numpy())
+    arrival = np.asarray(result.column("arrival").to_numpy(zero_copy_only=False))
     return pa.table(
         {
             "input_index": rows,
             "person_id": crossings.column("person_id").take(rows),
-            "crossing_date": pa.array(code("day"), pa.int32()).cast(pa.date32()),
-            "direction": pa.array(np.where(code("arrival"), "ARR", "DEP"), pa.string()),
-            "res_status_before": _statuses(code("res_status_before")),
-            "res_status_after": _statuses(code("res_status_after")),
+            "crossing_date": result.column("day").cast(pa.date32()),
+            "direction": pa.array(np.where(arrival, "ARR", "DEP"), pa.string()),
+            "res_status_before": _statuses(fields["before"]),
+            "res_status_after": _statuses(fields["after"]),
             "is_long_term_migration": pa.array(long_term == 1, mask=long_term < 0),
             "date_final": pa.array(final, mask=final == NO_DATE32).cast(pa.date32()),
         }
@@ -259,14 +254,12 @@ def _metadata(
     after: np.ndarray,
     long_term: np.ndarray,
     repair: np.ndarray,
-    source: np.ndarray,
-    person: np.ndarray,
+    person_source: np.ndarray,
     imputed: int,
 ) -> dict[str, Any]:
     repairs = np.bincount(repair, minlength=len(REPAIR_NAMES))
-    persons_by_source = {}
-    for code, name in enumerate(SOURCE_NAMES):
-        persons_by_source[name] = int(np.count_nonzero(np.bincount(person[source == code])))
+    by_source = np.bincount(person_source, minlength=len(SOURCE_NAMES))
+    persons_by_source = {name: int(by_source[code]) for code, name in enumerate(SOURCE_NAMES)}
     return {
         "stage": "residence.classify",
         "migstats_version": __version__,

@@ -7,6 +7,9 @@ statuses and the statuses before and after each crossing, and returns one result
 input row, plus one row per imputed crossing (``imputed`` true), whose classification
 feeds the flow tables. Everything is array arithmetic over the batch: no Python loop per
 person or crossing.
+
+The small per-row results travel packed in one ``codes`` integer (see
+:func:`pack_codes`), so that putting them back in input order moves one column, not six.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from migstats.residence.initial_status import initial_status
-from migstats.residence.repair import DUPLICATE, SortedCrossings, repair_histories
+from migstats.residence.persons import person_rows
+from migstats.residence.repair import (
+    DUPLICATE,
+    RepairedHistories,
+    SortedCrossings,
+    repair_histories,
+)
 from migstats.residence.rule import ResidenceRule
-from migstats.residence.status import residence_statuses
+from migstats.residence.status import ResidenceStatuses, residence_statuses
 from migstats.residence.windows import NO_DATE, window_outcomes
 
-__all__ = ["RESULT_SCHEMA", "classify_histories"]
+__all__ = ["NO_DATE32", "RESULT_SCHEMA", "Codes", "classify_histories", "pack_codes", "unpack_codes"]
 
 #: Stands for "no date" in the int32 ``date_final`` result column.
 NO_DATE32: Final = np.iinfo(np.int32).min
@@ -33,24 +42,57 @@ NO_DATE32: Final = np.iinfo(np.int32).min
 RESULT_SCHEMA: Final = pa.schema(
     [
         ("row_nr", pa.int64()),
-        ("res_status_before", pa.int8()),
-        ("res_status_after", pa.int8()),
-        ("is_long_term_migration", pa.int8()),
+        ("codes", pa.int16()),
         ("date_final", pa.int32()),
-        ("repair", pa.int8()),
-        ("initial_status_source", pa.int8()),
         ("imputed", pa.bool_()),
         ("day", pa.int32()),
         ("arrival", pa.bool_()),
     ]
 )
 
+Codes = dict[str, NDArray[np.int8]]
+# (name, lowest bit, bits, offset added before packing so the value is non-negative)
+_FIELDS: Final = (
+    ("before", 0, 2, 1),
+    ("after", 2, 2, 1),
+    ("long_term", 4, 2, 1),
+    ("repair", 6, 3, 0),
+    ("source", 9, 2, 0),
+    ("first", 11, 1, 0),
+)
 
-def _person_labels(codes: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Number the persons of a sorted batch 0, 1, ... in order."""
-    first = np.ones(len(codes), dtype=np.bool_)
-    first[1:] = codes[1:] != codes[:-1]
-    return np.cumsum(first, dtype=np.int64) - 1
+
+def pack_codes(**fields: NDArray[np.integer] | NDArray[np.bool_]) -> NDArray[np.int16]:
+    """Pack status codes (-1, 0, 1), repair and source codes and the person-start flag.
+
+    >>> import numpy as np
+    >>> codes = pack_codes(before=np.array([-1]), after=np.array([1]), long_term=np.array([0]),
+    ...                    repair=np.array([3]), source=np.array([2]), first=np.array([True]))
+    >>> {k: v.tolist() for k, v in unpack_codes(codes).items()}
+    {'before': [-1], 'after': [1], 'long_term': [0], 'repair': [3], 'source': [2], 'first': [1]}
+    """
+    packed: NDArray[np.int16] | None = None
+    for name, low, _, offset in _FIELDS:
+        part = fields[name].astype(np.int16)
+        if offset:
+            part += offset
+        if low:
+            part <<= low
+        if packed is None:
+            packed = part
+        else:
+            packed |= part
+    assert packed is not None
+    return packed
+
+
+def unpack_codes(codes: NDArray[np.int16]) -> Codes:
+    """The fields packed by :func:`pack_codes`."""
+    out = {}
+    for name, low, bits, offset in _FIELDS:
+        part = (codes >> low) & ((1 << bits) - 1)
+        out[name] = (part - offset).astype(np.int8)
+    return out
 
 
 def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: int) -> pa.Table:
@@ -62,28 +104,24 @@ def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: in
     n = batch.num_rows
     if n == 0:
         return RESULT_SCHEMA.empty_table()
-    person = _person_labels(batch.column("person").to_numpy())
+    persons = person_rows(np.asarray(batch.column("person").to_numpy(), dtype=np.int64))
     day = batch.column("day").to_numpy().astype(np.int64)
-    arrival = batch.column("arrival").to_numpy()
-    given = batch.column("initial").to_numpy()
-    row_nr = batch.column("row_nr").to_numpy()
+    arrival = np.asarray(batch.column("arrival").to_numpy(zero_copy_only=False))
+    given = np.asarray(batch.column("initial").to_numpy())
+    row_nr = np.asarray(batch.column("row_nr").to_numpy())
 
-    history = repair_histories(SortedCrossings(person, day, arrival), start, end)
-    windows = window_outcomes(history.day, history.arrival, history.person, rule, end)
+    history = repair_histories(SortedCrossings(persons.number, day, arrival), start, end)
+    effective = person_rows(history.person) if history.person is not persons.number else persons
+    windows = window_outcomes(history.day, history.arrival, effective, rule, end)
 
-    n_persons = int(person[-1]) + 1
-    starts = np.flatnonzero(np.diff(person, prepend=-1))
-    given_by_person = np.maximum.reduceat(given, starts).astype(np.int8)
-    first_day = np.zeros(n_persons, dtype=np.int64)
+    # Initial status per person of the batch.
+    n_persons = int(persons.number[-1]) + 1
+    given_by_person = np.maximum.reduceat(given, np.flatnonzero(persons.first)).astype(np.int8)
+    first_day = np.full(n_persons, start, dtype=np.int64)  # no crossing in the period: none
     first_arrival = np.zeros(n_persons, dtype=np.bool_)
-    if len(history.person):
-        eff_first = np.flatnonzero(np.diff(history.person, prepend=-1))
-        first_day[history.person[eff_first]] = history.day[eff_first]
-        first_arrival[history.person[eff_first]] = history.arrival[eff_first]
-    has_history = np.zeros(n_persons, dtype=np.bool_)
-    has_history[history.person] = True
-    # A person with every record outside the period has no first crossing to go by.
-    first_day = np.where(has_history, first_day, start)
+    who = history.person[effective.first]
+    first_day[who] = history.day[effective.first]
+    first_arrival[who] = history.arrival[effective.first]
     initial, source = initial_status(given_by_person, first_day, first_arrival, start, rule)
 
     statuses = residence_statuses(
@@ -91,11 +129,56 @@ def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: in
         windows.decided_on,
         history.day,
         history.arrival,
-        history.person,
+        effective,
         initial[history.person],
     )
 
     # Map the effective crossings back onto the input records.
+    if not history.repair.any():  # one effective crossing per record, in order
+        before, after = statuses.before, statuses.after
+        long_term, date_final = statuses.long_term, statuses.date_final
+    else:
+        before, after, long_term, date_final = _per_record(history, statuses, day)
+
+    imputed = np.flatnonzero(history.imputed)
+    codes = pack_codes(
+        before=before,
+        after=after,
+        long_term=long_term,
+        repair=history.repair,
+        source=source[persons.number],
+        first=persons.first,
+    )
+    columns = [row_nr, codes, _days32(date_final), np.zeros(n, np.bool_), day, arrival]
+    if len(imputed):
+        extra = pack_codes(
+            before=statuses.before[imputed],
+            after=statuses.after[imputed],
+            long_term=statuses.long_term[imputed],
+            repair=np.zeros(len(imputed), np.int8),
+            source=source[history.person[imputed]],
+            first=np.zeros(len(imputed), np.bool_),
+        )
+        added = [
+            row_nr[history.imputed_before],
+            extra,
+            _days32(statuses.date_final[imputed]),
+            np.ones(len(imputed), np.bool_),
+            history.day[imputed],
+            history.arrival[imputed],
+        ]
+        columns = [np.concatenate([a, b]) for a, b in zip(columns, added, strict=True)]
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, RESULT_SCHEMA, strict=True)],
+        schema=RESULT_SCHEMA,
+    )
+
+
+def _per_record(
+    history: RepairedHistories, statuses: ResidenceStatuses, day: NDArray[np.int64]
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.int8], NDArray[np.int64]]:
+    """Results per input record when repairs changed the history."""
+    n = len(history.position)
     before = np.full(n, -1, dtype=np.int8)
     after = np.full(n, -1, dtype=np.int8)
     long_term = np.full(n, -1, dtype=np.int8)
@@ -116,25 +199,7 @@ def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: in
         np.maximum(statuses.after_final[kept], day[copies]),
         NO_DATE,
     )
-
-    imputed = np.flatnonzero(history.imputed)
-    out_row_nr = np.concatenate([row_nr, row_nr[history.imputed_before]])
-    columns = [
-        out_row_nr,
-        np.concatenate([before, statuses.before[imputed]]),
-        np.concatenate([after, statuses.after[imputed]]),
-        np.concatenate([long_term, statuses.long_term[imputed]]),
-        _days32(np.concatenate([date_final, statuses.date_final[imputed]])),
-        np.concatenate([history.repair, np.zeros(len(imputed), np.int8)]),
-        np.concatenate([source[person], source[history.person[imputed]]]),
-        np.concatenate([np.zeros(n, np.bool_), np.ones(len(imputed), np.bool_)]),
-        np.concatenate([day, history.day[imputed]]).astype(np.int32),
-        np.concatenate([arrival, history.arrival[imputed]]),
-    ]
-    return pa.Table.from_arrays(
-        [pa.array(c, type=f.type) for c, f in zip(columns, RESULT_SCHEMA, strict=True)],
-        schema=RESULT_SCHEMA,
-    )
+    return before, after, long_term, date_final
 
 
 def _days32(days: NDArray[np.int64]) -> NDArray[np.int32]:

@@ -193,14 +193,16 @@ def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | p
 
 def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Check directions and return True for arrivals."""
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        column = column.cast(pa.string())
-    code = pc.utf8_upper(pc.utf8_trim_whitespace(column))
-    arrival = pc.equal(code, "ARR")
-    bad = pc.invert(pc.or_kleene(arrival, pc.equal(code, "DEP"))).fill_null(True)
-    if pc.any(bad).as_py():
+    # Normalise the few distinct values, not every row.
+    coded = _dictionary(column)
+    values = pc.utf8_upper(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
+    is_arrival = pc.equal(values, "ARR").fill_null(False)
+    valid = pc.or_(is_arrival, pc.equal(values, "DEP").fill_null(False))
+    indices = coded.indices
+    valid_values = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if not valid_values.all() or indices.null_count:
+        bad_codes = pa.array(np.flatnonzero(~valid_values))
+        bad = pc.is_in(indices, value_set=bad_codes).fill_null(True)
         row = _first_true(bad)
         value = column[row].as_py()
         count = pc.sum(bad.cast(pa.int64())).as_py()
@@ -211,7 +213,20 @@ def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
             f"data row {row + 1} has {shown}{more}",
             "use ARR for an arrival and DEP for a departure",
         )
-    return np.asarray(arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    lookup = np.asarray(is_arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    return lookup[np.asarray(indices.to_numpy(zero_copy_only=False))]
+
+
+def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+    """The column as one dictionary array (encoding it when it is plain)."""
+    if isinstance(column, pa.ChunkedArray):
+        if pa.types.is_dictionary(column.type):
+            column = column.unify_dictionaries()
+        column = column.combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    assert isinstance(column, pa.DictionaryArray)
+    return column
 
 
 def _initial(column: pa.ChunkedArray) -> np.ndarray:

@@ -41,7 +41,10 @@ def read_crossings(path: Path | str) -> pa.Table:
         )
     if kind == "parquet":
         try:
-            return pq.read_table(path)
+            # Few-valued text comes back dictionary-encoded, as Parquet stores it.
+            names = pq.read_schema(path).names
+            coded = [c for c in ("direction", "initial_status") if c in names]
+            return pq.read_table(path, read_dictionary=coded)
         except (pa.ArrowInvalid, OSError) as err:
             raise UserInputError(
                 "Unreadable Parquet file", f"{path}: {err}", "check that it is a Parquet file"

@@ -109,6 +109,16 @@ def repair_histories(batch: SortedCrossings, start: int, end: int) -> RepairedHi
     repair = np.zeros(n, dtype=np.int8)
 
     in_period = (batch.day >= start) & (batch.day <= end)
+    if _nothing_to_repair(batch, in_period):
+        return RepairedHistories(
+            day=batch.day,
+            arrival=batch.arrival,
+            person=batch.person,
+            imputed=np.zeros(n, dtype=np.bool_),
+            position=np.arange(n, dtype=np.int64),
+            repair=repair,
+            imputed_before=np.zeros(0, dtype=np.int64),
+        )
     repair[~in_period] = OUTSIDE_PERIOD
     rows = np.flatnonzero(in_period)
     person, day, arrival = batch.person[rows], batch.day[rows], batch.arrival[rows]
@@ -161,3 +171,13 @@ def repair_histories(batch: SortedCrossings, start: int, end: int) -> RepairedHi
         repair=repair,
         imputed_before=rows[missing],
     )
+
+
+def _nothing_to_repair(batch: SortedCrossings, in_period: BoolArray) -> bool:
+    """The common case, checked cheaply: all in the period and alternating."""
+    if not in_period.all():
+        return False
+    # Within a person, consecutive crossings in the same direction (copies included).
+    repeated = batch.arrival[1:] == batch.arrival[:-1]
+    repeated &= batch.person[1:] == batch.person[:-1]
+    return not repeated.any()

@@ -25,10 +25,11 @@ a running maximum that restarts at every change of status. It is never earlier t
 crossing itself.
 
 >>> import numpy as np
+>>> from migstats.residence.persons import person_rows
 >>> s = residence_statuses(
 ...     outcome=np.array([1, 0, 1], np.int8), decided_on=np.array([425, 193, 435]),
 ...     day=np.array([0, 10, 70]), arrival=np.array([True, False, True]),
-...     person=np.zeros(3, np.int64), initial=np.zeros(3, np.int8))
+...     rows=person_rows(np.zeros(3, np.int64)), initial=np.zeros(3, np.int8))
 >>> s.before.tolist(), s.after.tolist(), s.long_term.tolist(), s.date_final.tolist()
 ([0, 1, 1], [1, 1, 1], [1, 0, 0], [425, 425, 425])
 """
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from migstats.residence.persons import PersonRows
 from migstats.residence.windows import NO_DATE
 
 __all__ = ["ResidenceStatuses", "residence_statuses"]
@@ -69,54 +71,55 @@ def residence_statuses(
     decided_on: IntArray,
     day: IntArray,
     arrival: BoolArray,
-    person: IntArray,
+    rows: PersonRows,
     initial: CodeArray,
 ) -> ResidenceStatuses:
     """Statuses for effective histories; ``initial`` is the person's initial status,
     repeated on each of their rows."""
     n = len(outcome)
     row = np.arange(n, dtype=np.int64)
-    first = np.ones(n, dtype=np.bool_)
-    first[1:] = person[1:] != person[:-1]
-    start_of_row = np.maximum.accumulate(np.where(first, row, 0))
-    side = arrival.astype(np.int8)
+    side = arrival.view(np.int8)
+    known = outcome >= 0
 
     # Last qualifying crossing so far; rows before the person's first row do not count.
     last_set = np.maximum.accumulate(np.where(outcome == 1, row, -1))
-    has_set = last_set >= start_of_row
+    has_set = last_set >= rows.start
     value = np.where(has_set, side[last_set], initial)
-    since = np.where(has_set, last_set, start_of_row - 1)
-    unknown_arrival = np.maximum.accumulate(np.where((outcome == -1) & arrival, row, -1))
-    unknown_departure = np.maximum.accumulate(np.where((outcome == -1) & ~arrival, row, -1))
+    since = np.where(has_set, last_set, rows.start - 1)
+    unknown_arrival = np.maximum.accumulate(np.where(~known & arrival, row, -1))
+    unknown_departure = np.maximum.accumulate(np.where(~known & ~arrival, row, -1))
     contradicted = np.where(value == 1, unknown_departure, unknown_arrival) > since
-    after = np.where(contradicted, -1, value).astype(np.int8)
+    after = np.where(contradicted, np.int8(-1), value).astype(np.int8, copy=False)
 
     before = np.empty(n, dtype=np.int8)
     before[1:] = after[:-1]
-    before[first] = initial[first]
+    before[rows.first] = initial[rows.first]
 
-    other = 1 - side
-    long_term = np.where(
-        outcome == 1,
-        np.where(before == other, 1, np.where(before == side, 0, -1)),
-        np.where(outcome == 0, 0, np.where(before == side, 0, -1)),
-    ).astype(np.int8)
+    # Not in the migrating direction (already on the crossing's side): never long-term.
+    on_side = before == side
+    other_side = before == 1 - side
+    qualifies = outcome == 1
+    long_term = np.where(qualifies, other_side.view(np.int8), np.int8(0))
+    # Unknown: an unknown window, or a qualifying one after an unknown status.
+    long_term[~on_side & (outcome != 0) & ~(qualifies & other_side)] = -1
 
     # Finality of `after`: a running max of the deciding days that restarts at each
     # change of status (a qualifying crossing not already on its side).
-    change = (outcome == 1) & (before != side)
-    failed_change = (outcome == 0) & (before == other)
-    contributes = np.where(change | failed_change, decided_on, NO_DATE)
-    segment = np.cumsum(change | first)
-    base = int(day.min()) - 1 if n else 0
-    stride = int(max(decided_on.max(initial=0), day.max(initial=0))) - base + 1 if n else 1
-    shifted = np.where(contributes == NO_DATE, 0, contributes - base)
-    running = np.maximum.accumulate(segment * stride + shifted) - segment * stride
+    change = qualifies & ~on_side
+    failed_change = (outcome == 0) & other_side
+    segment = np.cumsum(change | rows.first)
+    base = int(day.min()) - 1
+    stride = int(max(int(decided_on.max()), int(day.max()))) - base + 1
+    running = segment * stride
+    contributes = change | failed_change
+    running[contributes] += decided_on[contributes] - base
+    np.maximum.accumulate(running, out=running)
+    running -= segment * stride
     after_final = np.where(running == 0, NO_DATE, running + base)
 
     before_final = np.empty(n, dtype=np.int64)
     before_final[1:] = after_final[:-1]
-    before_final[first] = NO_DATE
+    before_final[rows.first] = NO_DATE
 
     decided = (before >= 0) & (after >= 0) & (long_term >= 0)
     row_final = np.maximum(np.maximum(after_final, before_final), day)
@@ -125,6 +128,6 @@ def residence_statuses(
         before=before,
         after=after,
         long_term=long_term,
-        after_final=after_final.astype(np.int64),
-        date_final=date_final.astype(np.int64),
+        after_final=after_final,
+        date_final=date_final,
     )

@@ -17,10 +17,11 @@ as-of lookup (a binary search on per-person keys). Abroad time mirrors it with `
 give ``date_final``: the first day from which no later data can change the outcome.
 
 >>> import numpy as np
+>>> from migstats.residence.persons import person_rows
 >>> from migstats.residence.rule import ResidenceRule
 >>> day = np.array([17167, 17177, 17237])  # 2017-01-01 ARR, 2017-01-11 DEP, 2017-03-12 ARR
->>> out = window_outcomes(day, np.array([True, False, True]), np.zeros(3, np.int64),
-...                       ResidenceRule(), end=20000)
+>>> rows = person_rows(np.zeros(3, np.int64))
+>>> out = window_outcomes(day, np.array([True, False, True]), rows, ResidenceRule(), 20000)
 >>> out.outcome.tolist()  # qualifies, fails, qualifies
 [1, 0, 1]
 >>> (out.decided_on - 17167).tolist()  # 365 days in after 60 out; 123 in after the DEP
@@ -35,6 +36,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from migstats.residence.persons import PersonRows
 from migstats.residence.rule import ResidenceRule
 
 __all__ = ["NO_DATE", "WindowOutcomes", "window_outcomes"]
@@ -58,7 +60,7 @@ class WindowOutcomes:
 def window_outcomes(
     day: IntArray,
     arrival: BoolArray,
-    person: IntArray,
+    rows: PersonRows,
     rule: ResidenceRule,
     end: int,
 ) -> WindowOutcomes:
@@ -66,54 +68,60 @@ def window_outcomes(
     n = len(day)
     if n == 0:
         return WindowOutcomes(np.zeros(0, np.int8), np.zeros(0, np.int64))
-    first = np.ones(n, dtype=np.bool_)
-    first[1:] = person[1:] != person[:-1]
-    starts = np.flatnonzero(first)
-    person_index = np.cumsum(first) - 1
-    start_of_row = starts[person_index]
-    last = np.zeros(n, dtype=np.bool_)
-    last[starts[1:] - 1] = True
-    last[-1] = True
+    w, t = rule.window_days, rule.threshold_days
 
     # Spell after each crossing, up to the person's next crossing (0 after the last).
     spell = np.zeros(n, dtype=np.int64)
-    spell[:-1] = np.where(last[:-1], 0, day[1:] - day[:-1])
-    in_country = np.where(arrival, spell, 0)
-    running = np.cumsum(in_country) - in_country  # in-country days before each row
-    p = running - running[start_of_row]
-    q = (day - day[start_of_row]) - p
+    np.subtract(day[1:], day[:-1], out=spell[:-1])
+    spell[rows.last] = 0
+    spell *= arrival  # in-country spells only
+    p = np.cumsum(spell)
+    p -= spell  # in-country days before each row, over the whole batch ...
+    p -= p[rows.start]  # ... and since the person's first crossing
+    first_day = day[rows.start]
+    q = day - first_day
+    q -= p
 
-    w, t = rule.window_days, rule.threshold_days
     # Per-person keys stay below the next person's: targets never exceed span + W + 1.
     stride = int(day.max() - day.min()) + w + 2
-    offset = person_index * stride
+    offset = rows.number * stride
+    # Where a person's last spell is on one side, the other side's count stops growing.
+    ends_abroad = rows.last & ~arrival
+    ends_in_country = rows.last & arrival
 
-    def reached_in_country(extra: IntArray) -> tuple[IntArray, BoolArray]:
-        target = p + extra
-        k = np.searchsorted(p + offset, target + offset, side="left") - 1
-        # Ending abroad with fewer in-country days than the target: never reached.
-        possible = ~(last[k] & ~arrival[k])
-        return day[start_of_row] + q[k] + target, possible
+    # Days needed in the country to decide: T for an arrival, W - T + 1 for a departure;
+    # abroad the other way round.
+    need_in = np.where(arrival, t, w - t + 1)
+    need_out = (w + 1) - need_in
 
-    def reached_abroad(extra: IntArray) -> tuple[IntArray, BoolArray]:
-        target = q + extra
-        k = np.searchsorted(q + offset, target + offset, side="left") - 1
-        possible = ~(last[k] & arrival[k])
-        return day[start_of_row] + p[k] + target, possible
+    # In-country time reaches p + need_in on first_day + q[k] + p + need_in, where k is
+    # the last crossing with p[k] < p + need_in.
+    keys = p + offset
+    k = np.searchsorted(keys, keys + need_in, side="left")
+    k -= 1
+    in_day = q[k]
+    in_day += first_day
+    in_day += p
+    in_day += need_in
+    in_possible = ~ends_abroad[k]
 
-    need = np.where(arrival, t, w - t + 1)  # days in the country that decide
-    in_day, in_possible = reached_in_country(need)
-    need = np.where(arrival, w - t + 1, t)  # days abroad that decide
-    out_day, out_possible = reached_abroad(need)
-
-    qualify_day = np.where(arrival, in_day, out_day)
-    qualify_possible = np.where(arrival, in_possible, out_possible)
-    fail_day = np.where(arrival, out_day, in_day)
-    fail_possible = np.where(arrival, out_possible, in_possible)
+    keys = q + offset
+    k = np.searchsorted(keys, keys + need_out, side="left")
+    k -= 1
+    out_day = p[k]
+    out_day += first_day
+    out_day += q
+    out_day += need_out
+    out_possible = ~ends_in_country[k]
 
     horizon = np.minimum(day + w, end + 1)
-    qualifies = qualify_possible & (qualify_day <= horizon)
-    fails = fail_possible & (fail_day <= horizon)
-    outcome = np.where(qualifies, 1, np.where(fails, 0, -1)).astype(np.int8)
-    decided_on = np.where(qualifies, qualify_day, np.where(fails, fail_day, NO_DATE))
-    return WindowOutcomes(outcome=outcome, decided_on=decided_on.astype(np.int64))
+    in_decides = in_possible & (in_day <= horizon)
+    out_decides = out_possible & (out_day <= horizon)
+    # An arrival qualifies on in-country days and fails on days abroad; a departure the
+    # other way round. Both cannot happen inside one window.
+    qualifies = np.where(arrival, in_decides, out_decides)
+    fails = np.where(arrival, out_decides, in_decides)
+    outcome = qualifies.astype(np.int8)
+    outcome -= ~(qualifies | fails)
+    decided_on = np.where(in_decides, in_day, np.where(out_decides, out_day, NO_DATE))
+    return WindowOutcomes(outcome=outcome, decided_on=decided_on)

@@ -95,7 +95,8 @@ def count_csv_rows(path: Path, encoding: str = "utf-8", chunk_size: int = 8 << 2
 
 def count_xlsx_rows(path: Path, sheet: str | None = None) -> int:
     """Non-empty rows of a worksheet (the first if ``sheet`` is None) minus the header."""
-    import openpyxl
+    # No type stubs for openpyxl; the ignore stays harmless once stubs are installed.
+    import openpyxl  # type: ignore[import-untyped, unused-ignore]
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:

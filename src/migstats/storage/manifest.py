@@ -32,7 +32,7 @@ def snapshot_id(source: str, data_sha256: str, dictionary_sha256: str | None) ->
     """The id of a snapshot, from its content.
 
     >>> snapshot_id("census_2022", "ab" * 32, None)
-    'census_2022-da74d1d2ba4e08b0'
+    'census_2022-dd0407d8ee989254'
     """
     content = f"data:{data_sha256}\ndictionary:{dictionary_sha256 or '-'}\n".encode()
     return f"{source}-{hashlib.sha256(content).hexdigest()[:16]}"

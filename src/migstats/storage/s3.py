@@ -31,7 +31,7 @@ _FIXES = {
 
 def _boto3() -> Any:
     try:
-        import boto3
+        import boto3  # type: ignore[import-untyped, unused-ignore]
     except ImportError:  # pragma: no cover - depends on the installation
         raise MissingExtraError("S3 storage", "s3", "boto3") from None
     return boto3
@@ -71,7 +71,7 @@ class S3Store(Store):
         """The boto3 S3 client, built on first use."""
         if self._client is None:
             boto3 = _boto3()
-            from botocore.config import Config
+            from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
             config = Config(
                 s3={"addressing_style": "path"},
@@ -100,7 +100,10 @@ class S3Store(Store):
 
     @contextlib.contextmanager
     def _errors(self, key: str) -> Iterator[None]:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+            BotoCoreError,
+            ClientError,
+        )
 
         try:
             yield
@@ -139,9 +142,7 @@ class S3Store(Store):
 
     def _open(self, key: str) -> Reader:
         with self._errors(key):
-            body: Reader = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)[
-                "Body"
-            ]
+            body: Reader = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"]
         return body
 
     def put(self, key: str, data: bytes | IO[bytes]) -> ObjectInfo:

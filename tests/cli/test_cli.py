@@ -35,9 +35,18 @@ def test_synth_custom_period(tmp_path: Path) -> None:
     out = tmp_path / "short"
     result = runner.invoke(
         app,
-        ["synth", "--out", str(out), "--scale", "0.001", "--start", "2021-01-01",
-         "--end", "2023-06-30"],
-    )  # fmt: skip
+        [
+            "synth",
+            "--out",
+            str(out),
+            "--scale",
+            "0.001",
+            "--start",
+            "2021-01-01",
+            "--end",
+            "2023-06-30",
+        ],
+    )
     assert result.exit_code == 0, result.output
     meta = (out / "truth/meta.json").read_text()
     assert '"period_start": "2021-01-01"' in meta

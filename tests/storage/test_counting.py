@@ -43,6 +43,8 @@ CASES = {
     "header only": b"A,B\n",
     "empty": b"",
     "ragged row": b"A,B,C\n1,2\n3,4,5,6\n",
+    "old mac line ends": b"A,B\r1,2\r\r3,4\r",
+    "mixed line ends": b'A,B\r\n1,"2\r"\r3,4\n5,6',
     "newline after quoted value at end": b'A\n"x"',
 }
 

@@ -16,6 +16,7 @@ from rich.panel import Panel
 
 from migstats.cli._app import app, console
 from migstats.cli.synth import run_synth
+from migstats.synth.project import write_project_file
 
 
 @dataclass
@@ -32,11 +33,33 @@ def _synthetic_country(run: DemoRun) -> None:
     result = run_synth(run.out / "synthetic", run.scale, run.seed, None)
     run.produced["agency extracts"] = result.out_dir / "extracts"
     run.produced["truth (evaluation only)"] = result.out_dir / "truth"
+    project = write_project_file(
+        run.out / "project.yaml", result.out_dir / "extracts", run.out / "workspace"
+    )
+    run.produced["project file"] = project
+    console.print(f"Project file for the synthetic country: [bold]{project}[/]")
+
+
+def _land(run: DemoRun) -> None:
+    from migstats.cli.storage import land_command
+
+    land_command(config=run.out / "project.yaml", source=None, rehash=False)
+    run.produced["landing zone"] = run.out / "workspace" / "landing"
+
+
+def _validate(run: DemoRun) -> None:
+    from migstats.cli.project import run_validation
+
+    run_validation(run.out / "project.yaml", None, None)
+    run.produced["clean and quarantine zones"] = run.out / "workspace"
+    run.produced["quality report"] = run.out / "workspace" / "reports" / "quality.html"
 
 
 #: The demo's steps, in pipeline order (later stages append theirs).
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Synthetic Maldives: agency extracts and truth", _synthetic_country),
+    ("Landing: immutable snapshots with manifests", _land),
+    ("Validation: data dictionaries and domain rules, quarantine", _validate),
 ]
 
 

@@ -29,33 +29,68 @@ class IssueType:
 ISSUES: dict[str, IssueType] = {
     i.code: i
     for i in (
-        IssueType("MALFORMED_ROW", "Row cannot be parsed", "error",
-                  "the row does not have the header's columns ({detail})"),
-        IssueType("MISSING_COLUMN", "Column missing", "error",
-                  "column {field} named in the project file is not in the file{detail}"),
-        IssueType("UNDOCUMENTED_COLUMN", "Column not in the dictionary", "warning",
-                  "column {field} is in the file but not in the data dictionary"),
-        IssueType("DICTIONARY_COLUMN_ABSENT", "Dictionary column absent", "warning",
-                  "column {field} is in the data dictionary but not in the file"),
-        IssueType("REQUIRED_MISSING", "Required value missing", "error",
-                  "{field} is required but empty"),
-        IssueType("TYPE_INVALID", "Value of the wrong type", "error",
-                  "{field} is not a valid {detail}"),
-        IssueType("TYPE_INVALID_OPTIONAL", "Optional value of the wrong type", "warning",
-                  "{field} is not a valid {detail}; it is left empty"),
-        IssueType("CODE_INVALID", "Value not in the code list", "warning",
-                  "{field} is not one of the allowed values{detail}"),
-        IssueType("PATTERN_INVALID", "Value does not match the pattern", "warning",
-                  "{field} does not match {detail}"),
-        IssueType("OUT_OF_RANGE", "Value out of range", "warning",
-                  "{field} is outside {detail}"),
-        IssueType("DUPLICATE_KEY", "Duplicate key", "error",
-                  "{field} repeats a key already seen in an earlier row"),
-        IssueType("DATE_ORDER", "Dates in the wrong order", "error",
-                  "{field}: {detail}"),
-        IssueType("DATE_OUTSIDE_PERIOD", "Date outside the data period", "error",
-                  "{field} falls outside the period {detail}"),
-        IssueType("DOB_IMPLAUSIBLE", "Implausible date of birth", "warning",
-                  "{field} {detail}"),
+        IssueType(
+            "MALFORMED_ROW",
+            "Row cannot be parsed",
+            "error",
+            "the row does not have the header's columns ({detail})",
+        ),
+        IssueType(
+            "MISSING_COLUMN",
+            "Column missing",
+            "error",
+            "column {field} named in the project file is not in the file{detail}",
+        ),
+        IssueType(
+            "UNDOCUMENTED_COLUMN",
+            "Column not in the dictionary",
+            "warning",
+            "column {field} is in the file but not in the data dictionary",
+        ),
+        IssueType(
+            "DICTIONARY_COLUMN_ABSENT",
+            "Dictionary column absent",
+            "warning",
+            "column {field} is in the data dictionary but not in the file",
+        ),
+        IssueType(
+            "REQUIRED_MISSING", "Required value missing", "error", "{field} is required but empty"
+        ),
+        IssueType(
+            "TYPE_INVALID", "Value of the wrong type", "error", "{field} is not a valid {detail}"
+        ),
+        IssueType(
+            "TYPE_INVALID_OPTIONAL",
+            "Optional value of the wrong type",
+            "warning",
+            "{field} is not a valid {detail}; it is left empty",
+        ),
+        IssueType(
+            "CODE_INVALID",
+            "Value not in the code list",
+            "warning",
+            "{field} is not one of the allowed values{detail}",
+        ),
+        IssueType(
+            "PATTERN_INVALID",
+            "Value does not match the pattern",
+            "warning",
+            "{field} does not match {detail}",
+        ),
+        IssueType("OUT_OF_RANGE", "Value out of range", "warning", "{field} is outside {detail}"),
+        IssueType(
+            "DUPLICATE_KEY",
+            "Duplicate key",
+            "error",
+            "{field} repeats a key already seen in an earlier row",
+        ),
+        IssueType("DATE_ORDER", "Dates in the wrong order", "error", "{field}: {detail}"),
+        IssueType(
+            "DATE_OUTSIDE_PERIOD",
+            "Date outside the data period",
+            "error",
+            "{field} falls outside the period {detail}",
+        ),
+        IssueType("DOB_IMPLAUSIBLE", "Implausible date of birth", "warning", "{field} {detail}"),
     )
 }

@@ -54,9 +54,13 @@ class QualityReport:
             share = s.quarantined / s.delivered if s.delivered else 0.0
             mark = "[green]yes[/]" if s.valid else "[red]NO[/]"
             summary.add_row(
-                s.source, f"{s.delivered:,}", f"{s.accepted:,}", f"{s.quarantined:,}",
-                f"{share:.2%}", mark,
-            )  # fmt: skip
+                s.source,
+                f"{s.delivered:,}",
+                f"{s.accepted:,}",
+                f"{s.quarantined:,}",
+                f"{share:.2%}",
+                mark,
+            )
         console.print(summary)
         rules = Table(title="Rules broken", title_justify="left")
         for col in ("source", "code", "field", "severity", "rows", "example"):
@@ -112,9 +116,7 @@ def render_html(report: QualityReport) -> str:
             "<th>share</th><th>message</th><th>examples (row: value)</th></tr>"
         )
         for r in s.rules:
-            examples = "; ".join(
-                f"{x.get('record')}: {x.get('value')}" for x in r.examples[:5]
-            )
+            examples = "; ".join(f"{x.get('record')}: {x.get('value')}" for x in r.examples[:5])
             parts.append(
                 f"<tr><td>{e(r.code)}</td><td>{e(r.field)}</td>"
                 f"<td class='{e(r.severity)}'>{e(r.severity)}</td>"

@@ -144,7 +144,8 @@ def column_rules(col: MappedColumn, primary_key: list[str]) -> list[Rule]:
             Rule(
                 "PATTERN_INVALID",
                 name,
-                f"{col.raw} IS NOT NULL AND NOT regexp_full_match({col.raw}, {lit(cons['pattern'])})",
+                f"{col.raw} IS NOT NULL "
+                f"AND NOT regexp_full_match({col.raw}, {lit(cons['pattern'])})",
                 repr(cons["pattern"]),
             )
         )

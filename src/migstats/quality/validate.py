@@ -7,9 +7,10 @@ holds both rows the parser rejected and rows failing an error-level rule.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -43,7 +44,7 @@ class RuleResult:
     message: str
     count: int
     share: float
-    examples: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -82,9 +83,14 @@ class SourceValidation:
 def _file_issue(code: str, field_name: str, count: int, n: int, detail: str = "") -> RuleResult:
     issue = ISSUES[code]
     return RuleResult(
-        code, field_name, issue.severity, issue.title, issue.message(field_name, detail), count,
+        code,
+        field_name,
+        issue.severity,
+        issue.title,
+        issue.message(field_name, detail),
+        count,
         count / n if n else 0.0,
-    )  # fmt: skip
+    )
 
 
 def validate_source(
@@ -118,12 +124,16 @@ def validate_source(
         examples = raw.rejected.slice(0, quality.examples_per_rule).to_pylist()
         results.append(
             RuleResult(
-                "MALFORMED_ROW", "(row)", "error", ISSUES["MALFORMED_ROW"].title,
+                "MALFORMED_ROW",
+                "(row)",
+                "error",
+                ISSUES["MALFORMED_ROW"].title,
                 ISSUES["MALFORMED_ROW"].message("(row)", "see the examples"),
-                raw.rejected.num_rows, raw.rejected.num_rows / n if n else 0.0,
+                raw.rejected.num_rows,
+                raw.rejected.num_rows / n if n else 0.0,
                 [{"record": e[RECORD], "line": e["line"], "value": e["raw"]} for e in examples],
             )
-        )  # fmt: skip
+        )
     primary_key = list((dictionary or {}).get("primaryKey", []) or [])
     rules = [r for c in columns for r in column_rules(c, primary_key)]
     rules += cross_field_rules(source.kind, {c.canonical.name for c in columns}, period)
@@ -167,9 +177,11 @@ def _run(
         for i, r in enumerate(rules)
         if r.severity == "error"
     )
-    source_cols = ", ".join(f"{q(c)}" for c in raw.header)
-    keyed = [c for c in columns if any(r.code == "DUPLICATE_KEY" and r.field == c.canonical.name
-                                       for r in rules)]  # fmt: skip
+    keyed = [
+        c
+        for c in columns
+        if any(r.code == "DUPLICATE_KEY" and r.field == c.canonical.name for r in rules)
+    ]
     con = duckdb.connect()
     try:
         con.register("raw_input", raw.table)
@@ -190,9 +202,10 @@ def _run(
         log.debug("validation of %s, typed rows:\n%s", source.name, typed)
         con.execute(f"CREATE TEMP TABLE typed_rows AS {typed}")
         con.execute(
-            "CREATE TEMP TABLE flagged AS SELECT *" + (f", {flags}" if flags else "")
+            "CREATE TEMP TABLE flagged AS SELECT *"
+            + (f", {flags}" if flags else "")
             + f" FROM (SELECT * FROM typed_rows t{joins})"
-        )  # fmt: skip
+        )
         counts: list[Any] = []
         if rules:
             aggregates = ", ".join(
@@ -204,9 +217,10 @@ def _run(
             counts = list(con.sql(f"SELECT {aggregates} FROM flagged").fetchall()[0])
         canonical = ", ".join(f"{c.typed} AS {q(c.canonical.name)}" for c in columns)
         clean = con.sql(
-            f"SELECT {RECORD}" + (f", {canonical}" if canonical else "")
+            f"SELECT {RECORD}"
+            + (f", {canonical}" if canonical else "")
             + f" FROM flagged WHERE NOT ({any_error}) ORDER BY {RECORD}"
-        ).to_arrow_table()  # fmt: skip
+        ).to_arrow_table()
         reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
         quarantine = con.sql(
             f"SELECT r.{RECORD}, {', '.join('r.' + q(c) for c in raw.header)}, "
@@ -223,10 +237,16 @@ def _run(
         issue = ISSUES[r.code]
         results.append(
             RuleResult(
-                r.code, r.field, r.severity, issue.title, r.message, count, count / n,
+                r.code,
+                r.field,
+                r.severity,
+                issue.title,
+                r.message,
+                count,
+                count / n,
                 list(counts[2 * i + 1] or []),
             )
-        )  # fmt: skip
+        )
     return clean, quarantine, results
 
 
@@ -258,8 +278,10 @@ def _with_rejected(quarantine: pa.Table, raw: RawTable) -> pa.Table:
     }
     rejected_table = pa.table(parsed)
     out = pa.concat_tables(
-        [quarantine.append_column("raw_line", pa.nulls(quarantine.num_rows, pa.string())),
-         rejected_table.select([*quarantine.column_names, "raw_line"])],
+        [
+            quarantine.append_column("raw_line", pa.nulls(quarantine.num_rows, pa.string())),
+            rejected_table.select([*quarantine.column_names, "raw_line"]),
+        ],
         promote_options="permissive",
-    )  # fmt: skip
+    )
     return out.sort_by(RECORD)

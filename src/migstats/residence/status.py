@@ -77,6 +77,10 @@ def residence_statuses(
     """Statuses for effective histories; ``initial`` is the person's initial status,
     repeated on each of their rows."""
     n = len(outcome)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int8)
+        none = np.zeros(0, dtype=np.int64)
+        return ResidenceStatuses(empty, empty, empty, none, none)
     row = np.arange(n, dtype=np.int64)
     side = arrival.view(np.int8)
     known = outcome >= 0

@@ -52,7 +52,7 @@ class RawTable:
 
     @property
     def delivered(self) -> int:
-        return self.table.num_rows + self.rejected.num_rows
+        return int(self.table.num_rows) + int(self.rejected.num_rows)
 
 
 _REJECTED_SCHEMA = pa.schema(

@@ -1,9 +1,10 @@
 """Counting the records of a delivered file without loading it.
 
 CSV records are counted while the bytes stream past (landing reads each file once): a
-record ends at a newline outside double quotes, so quoted newlines inside a value do
-not split a record. Blank lines are not records; a last record without a final newline
-is. The delimiter does not matter for counting. Excel rows are counted with openpyxl in
+record ends at a line break (``\n``, ``\r\n`` or a lone ``\r``) outside double quotes,
+so quoted newlines inside a value do not split a record; this is how Python's csv
+module reads a file. Blank lines are not records; a last record without a final line
+break is. The delimiter does not matter for counting. Excel rows are counted with openpyxl in
 read-only mode, Parquet rows come from the file's metadata. The header is not a row.
 
 >>> counter = CsvRecordCounter("utf-8")
@@ -53,27 +54,40 @@ class CsvRecordCounter:
         self._records = 0
         self._carry = np.array([_LF, _LF], np.uint8)  # the file starts "after a newline"
         self._tail = False  # content after the last record end
+        self._pending = b""
 
     def feed(self, chunk: bytes) -> None:
         """Count the records ending in ``chunk``."""
         if self._decoder is not None:
             chunk = self._decoder.decode(chunk).encode("utf-8")
+        data = self._pending + chunk
+        # A final "\r" may be half of "\r\n": decide when the next byte is known.
+        self._pending = b"\r" if data.endswith(b"\r") else b""
+        self._scan(data[:-1] if self._pending else data)
+
+    def _scan(self, chunk: bytes) -> None:
         if not chunk:
             return
         data = np.frombuffer(chunk, np.uint8)
-        newlines = np.flatnonzero(data == _LF)
         quotes = np.flatnonzero(data == _QUOTE)
-        # Prepend the last two bytes of the previous chunk to look back across the seam.
+        lf = data == _LF
+        cr = data == _CR
+        cr[:-1] &= ~lf[1:]  # a "\r" ends a record by itself only when no "\n" follows
+        candidates = np.flatnonzero(lf | cr)
+        outside = ((np.searchsorted(quotes, candidates) + self._quotes) & 1) == 0
+        ends = candidates[outside]
+        # Look back across the seam: prepend the previous chunk's last two bytes.
         ext = np.concatenate([self._carry, data])
-        ends = newlines[((np.searchsorted(quotes, newlines) + self._quotes) & 1) == 0]
-        before = ext[ends + 1]
-        blank = (before == _LF) | ((before == _CR) & (ext[ends] == _LF))
+        before, before2 = ext[ends + 1], ext[ends]
+        after_end = (before == _LF) | (before == _CR)
+        # Blank: nothing between the previous record end and this one (CRLF is one end).
+        blank = np.where(
+            data[ends] == _LF,
+            (before == _LF) | ((before == _CR) & ((before2 == _LF) | (before2 == _CR))),
+            after_end,
+        )
         self._records += int(np.count_nonzero(~blank))
-        if len(ends):
-            rest = data[ends[-1] + 1 :]
-            self._tail = bool(np.any(rest != _CR))
-        else:
-            self._tail = self._tail or bool(np.any(data != _CR))
+        self._tail = bool(len(data) - 1 - ends[-1]) if len(ends) else True
         self._quotes += len(quotes)
         self._carry = ext[-2:].copy()
 
@@ -81,6 +95,9 @@ class CsvRecordCounter:
         """Data rows so far: records (plus an unterminated last one) minus the header."""
         if self._decoder is not None:
             self.feed(self._decoder.decode(b"", final=True).encode("utf-8"))
+        if self._pending:  # the file ends with "\r": a record end
+            self._scan(self._pending)
+            self._pending = b""
         return max(0, self._records + int(self._tail) - 1)
 
 

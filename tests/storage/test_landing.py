@@ -251,12 +251,11 @@ def test_store_for_builds_the_configured_store(project: Project) -> None:
     assert report.count("new") == len(cfg.sources)
 
 
+@pytest.mark.parametrize("project", ["s3"], indirect=True)
 def test_missing_credentials_name_the_variable(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg, _ = project
-    if cfg.storage.kind != "s3":
-        pytest.skip("credentials are an S3 matter")
     monkeypatch.delenv("MIGSTATS_S3_SECRET_KEY")
     with pytest.raises(UserInputError, match="MIGSTATS_S3_SECRET_KEY") as err:
         land(cfg)
@@ -267,3 +266,25 @@ def test_unknown_source_is_a_user_error(local_project: Callable[[], Project]) ->
     cfg, store = local_project()
     with pytest.raises(UserInputError, match="border_crossings"):
         land(cfg, ["border_crosings"], store=store)
+
+
+class _CountingStore(_FailingStore):
+    """Counts the objects opened for reading."""
+
+    def __init__(self, inner: Store) -> None:
+        super().__init__(inner, fail_after=1 << 62)
+        self.opened: list[str] = []
+
+    def _open(self, key: str) -> Reader:
+        self.opened.append(key)
+        return super()._open(key)
+
+
+def test_unchanged_etag_skips_the_download(project: Project) -> None:
+    cfg, store = project
+    land(cfg, store=store)
+    watched = _CountingStore(store)
+    assert land(cfg, store=watched).count("unchanged") == len(cfg.sources)
+    assert watched.opened == []
+    assert land(cfg, store=watched, rehash=True).count("unchanged") == len(cfg.sources)
+    assert len(watched.opened) == 2 * len(cfg.sources)  # data and dictionary

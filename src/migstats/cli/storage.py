@@ -48,22 +48,20 @@ class _Bars:
 
 def _summary(report: LandingReport, title: str) -> Table:
     table = Table(title=title)
-    for name, justify in [
-        ("source", "left"),
-        ("agency", "left"),
-        ("snapshot", "left"),
-        ("MB", "right"),
-        ("rows", "right"),
-        ("status", "left"),
-        ("s", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("source", no_wrap=True)
+    table.add_column("agency")
+    table.add_column("snapshot", no_wrap=True)
+    for name in ("MB", "rows"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("s", justify="right")
     colour = {"new": "green", "unchanged": "dim", "restored": "yellow"}
     for item in report.landed:
         table.add_row(
             item.source,
             item.agency,
-            item.snapshot_id.removeprefix(f"{item.source}-"),
+            # Short like a git commit; the full id is the snapshot's folder name.
+            item.snapshot_id.removeprefix(f"{item.source}-")[:8],
             f"{item.bytes / 1e6:,.1f}",
             f"{item.rows:,}",
             f"[{colour[item.status]}]{item.status}[/]",

@@ -79,8 +79,8 @@ def _day_first(fmt: str) -> bool | None:
     return fmt.index("%d") < fmt.index("%m")
 
 
-def _expression(fmt: str, years: tuple[int, int]) -> str:
-    lo, hi = years
+def _expression(fmt: str) -> str:
+    """SQL parsing the column ``v`` with ``fmt`` to a timestamp (NULL if it does not)."""
     if fmt == EXCEL:
         serial = "try_cast(v AS DOUBLE)"
         return (
@@ -90,8 +90,18 @@ def _expression(fmt: str, years: tuple[int, int]) -> str:
             f"+ to_days(CAST(floor({serial}) AS INTEGER)) END"
         )
     literal = fmt.replace("'", "''")
-    parsed = f"try_strptime(trim(v), '{literal}')"
-    return f"CASE WHEN year({parsed}) BETWEEN {lo} AND {hi} THEN {parsed} END"
+    return f"try_strptime(trim(v), '{literal}')"
+
+
+def _parsed_columns(formats: Sequence[str], years: tuple[int, int], source: str) -> str:
+    """SQL: the values of ``source`` with one plausible-year timestamp ``p<i>`` per format."""
+    lo, hi = years
+    inner = ", ".join(f"{_expression(f)} AS r{i}" for i, f in enumerate(formats))
+    outer = ", ".join(
+        f"CASE WHEN year(r{i}) BETWEEN {lo} AND {hi} THEN r{i} END AS p{i}"
+        for i in range(len(formats))
+    )
+    return f"SELECT v, n, {outer} FROM (SELECT v, n, {inner} FROM {source})"
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,44 @@ def _choose(
     return (preferred or list(tied))[0], tied
 
 
+SAMPLE = 20_000
+"""Distinct values every candidate format is tried on before the exact count."""
+
+
+def _count(
+    con: duckdb.DuckDBPyConnection,
+    distinct: pa.Table,
+    formats: Sequence[str],
+    years: tuple[int, int],
+) -> dict[str, int]:
+    """Rows each format parses.
+
+    Every format is first tried on an evenly spaced sample of the distinct values; the
+    formats that parse any of them are then counted on all distinct values, so the
+    counts that decide (and the ambiguity) are exact. A format that parses none of the
+    sample counts 0.
+    """
+
+    def counts(subset: Sequence[str], source: str) -> dict[str, int]:
+        sums = ", ".join(
+            f"coalesce(sum(n) FILTER (WHERE p{i} IS NOT NULL), 0)" for i in range(len(subset))
+        )
+        query = f"SELECT {sums} FROM ({_parsed_columns(subset, years, source)})"
+        return {f: int(c) for f, c in zip(subset, con.sql(query).fetchall()[0], strict=True)}
+
+    con.register("distinct_values", distinct)
+    step = distinct.num_rows // SAMPLE + 1
+    if step == 1:
+        return counts(formats, "distinct_values")
+    con.register("sample_values", distinct.take(list(range(0, distinct.num_rows, step))))
+    found = counts(formats, "sample_values")
+    alive = [f for f in formats if found[f] > 0]
+    result = dict.fromkeys(formats, 0)
+    if alive:
+        result.update(counts(alive, "distinct_values"))
+    return result
+
+
 def parse_dates(
     values: pa.Array | pa.ChunkedArray | Sequence[Any],
     *,
@@ -169,20 +217,19 @@ def parse_dates(
     distinct = pa.table({"v": counts.field("values"), "n": counts.field("counts")})
     con = duckdb.connect()
     try:
-        con.register("distinct_values", distinct)
-        sums = ", ".join(
-            f"coalesce(sum(n) FILTER (WHERE ({_expression(f, years)}) IS NOT NULL), 0)"
-            for f in candidates
-        )
-        row = con.sql(f"SELECT {sums} FROM distinct_values WHERE v IS NOT NULL").fetchall()[0]
-        by_format = {f: int(n) for f, n in zip(candidates, row, strict=True)}
+        by_format = _count(con, distinct, candidates, years)
         chosen, tied = _choose(by_format, candidates, day_first)
-        expr = _expression(chosen, years) if chosen else "CAST(NULL AS TIMESTAMP)"
-        parsed = con.sql(f"SELECT {expr} AS t FROM distinct_values").to_arrow_table()
+        query = (
+            _parsed_columns([chosen], years, "distinct_values")
+            if chosen
+            else "SELECT v, CAST(NULL AS TIMESTAMP) AS p0 FROM distinct_values"
+        )
+        by_value = con.sql(query).to_arrow_table()
+        stamps_by_value = by_value.column("p0")
     finally:
         con.close()
-    index = pc.index_in(text, value_set=distinct.column("v"))
-    stamps = pc.take(parsed.column("t"), index)
+    index = pc.index_in(text, value_set=by_value.column("v"))
+    stamps = pc.take(stamps_by_value, index)
     stamps = pc.if_else(blank, pa.scalar(None, stamps.type), stamps)
     dates = pc.cast(stamps, pa.date32())
     failed_mask = pc.and_(pc.invert(blank), pc.is_null(stamps))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -130,19 +131,17 @@ def _label(code: str) -> str:
     return _atolls()[code].name
 
 
-def _lookup(name: str) -> tuple[tuple[str, ...], bool]:
-    """Island codes for a name part, and whether the match was exact (listed spelling)."""
+def _lookup(name: str, exact_only: bool = False) -> tuple[tuple[str, ...], bool]:
+    """Island codes for a name, and whether the match was exact (a listed spelling).
+
+    Listed spellings first, then the name without spaces, then its phonetic key.
+    """
     key = normalise_title(name)
-    for index, exact in ((_names(), True), (_compact(), False), (_phonetic(), False)):
-        lookup_key = key
-        if index is _compact():
-            lookup_key = key.replace(" ", "")
-        elif index is _phonetic():
-            lookup_key = phonetic_key(name)
-        codes = index.get(lookup_key)
-        if codes:
-            return codes, exact
-    return (), False
+    codes = _names().get(key)
+    if codes or exact_only:
+        return codes or (), True
+    codes = _compact().get(key.replace(" ", "")) or _phonetic().get(phonetic_key(name))
+    return codes or (), False
 
 
 def _qualified(text: str) -> Iterator[tuple[str, str, bool]]:
@@ -206,11 +205,9 @@ class PlaceCoder:
             code = f"{atoll}{int(m.group(2)):02d}" if atoll else ""
             if code in _islands():
                 return Decision(code, EXACT, 1.0, rule="island code")
-        codes, exact = _lookup(text)
+        codes, _ = _lookup(text, exact_only=True)
         if len(codes) == 1:
-            if exact:
-                return Decision(codes[0], EXACT, 1.0, rule="listed name")
-            return Decision(codes[0], RULE, 0.9, rule="spelling variant")
+            return Decision(codes[0], EXACT, 1.0, rule="listed name")
         if len(codes) > 1:
             return review([Candidate(c, _label(c), 100.0) for c in codes], "ambiguous name")
         atoll_only = _atoll_keys().get(normalise_title(text))
@@ -219,6 +216,11 @@ class PlaceCoder:
         qualified = self._qualified(text)
         if qualified is not None:
             return qualified
+        codes, _ = _lookup(text)
+        if len(codes) == 1:
+            return Decision(codes[0], RULE, 0.9, rule="spelling variant")
+        if len(codes) > 1:
+            return review([Candidate(c, _label(c), 100.0) for c in codes], "ambiguous spelling")
         candidates = fuzzy_candidates(
             normalise_title(text), _fuzzy_choices(), _label, scorer=fuzz.ratio, cutoff=75.0
         )
@@ -276,12 +278,19 @@ def code_places(
 ) -> CodedColumn:
     """Code a column of island names or codes.
 
-    The result's table has ``<prefix>_code`` (island), ``<prefix>_atoll``,
-    ``<prefix>_method`` and ``<prefix>_confidence`` (``prefix`` defaults to ``column``).
+    The result's table has ``<prefix>_code`` (island), the atoll code, ``<prefix>_method``
+    and ``<prefix>_confidence`` (``prefix`` defaults to ``column``). The atoll column is
+    ``atoll_code`` for the prefix ``island`` and ``<stem>_atoll_code`` for a prefix
+    ``<stem>_island`` (``work_island`` -> ``work_atoll_code``), as in the data model.
 
-    >>> code_places(["Hulhu Male", "Mafushi"]).table.column("island_method").to_pylist()
+    >>> t = code_places(["Hulhu Male", "Mafushi"], column="work_island").table
+    >>> t.column_names
+    ['work_island_code', 'work_atoll_code', 'work_island_method', 'work_island_confidence']
+    >>> t.column("work_island_method").to_pylist()
     ['exact', 'exact']
     """
-    return code_column(
-        PlaceCoder(on), values, column=column, prefix=prefix, overrides=overrides
-    )
+    coded = code_column(PlaceCoder(on), values, column=column, prefix=prefix, overrides=overrides)
+    stem = prefix or column
+    atoll = "atoll_code" if stem == "island" else f"{stem.removesuffix('_island')}_atoll_code"
+    names = [atoll if n == f"{stem}_atoll" else n for n in coded.table.column_names]
+    return replace(coded, table=coded.table.rename_columns(names))

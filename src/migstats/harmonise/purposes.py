@@ -154,11 +154,14 @@ def code_purposes(
     values: pa.Array | pa.ChunkedArray | Sequence[Any],
     *,
     column: str = "purpose",
+    prefix: str | None = None,
     overrides: Overrides | None = None,
 ) -> CodedColumn:
     """Code a column of visa or permit types to purposes.
 
-    The result's table has ``purpose``, ``purpose_method`` and ``purpose_confidence``
-    (named after ``column``: ``<column>``, ``<column>_method``, ...).
+    The result's table has ``<prefix>``, ``<prefix>_method`` and ``<prefix>_confidence``
+    (``prefix`` defaults to ``column``).
     """
-    return code_column(PurposeCoder(), values, column=column, overrides=overrides)
+    return code_column(
+        PurposeCoder(), values, column=column, prefix=prefix, overrides=overrides
+    )

@@ -5,7 +5,7 @@ gets method ``rule``. They only produce keys to look up *exactly* in an alias or
 table; nothing here guesses.
 
 >>> [k for k, _ in title_variants("Engineer (civil)")]
-['civil engineer', 'engineer civil', 'engineer']
+['civil engineer', 'engineer']
 >>> [k for k, _ in title_variants("Snr. Asst Cooks")][:2]
 ['senior assistant cooks', 'senior assistant cook']
 """

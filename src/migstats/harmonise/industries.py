@@ -60,7 +60,7 @@ _SPLIT = re.compile(r"\s+(?:and|&)\s+|\s*[-/,;+]\s+|\s+[-/]\s*|\s*/\s*")
 _ORGANISATION_WORDS = frozenset(
     {"firm", "company", "co", "pvt", "ltd", "private", "limited", "llc", "inc", "business",
      "businesses", "sector", "center", "centre", "enterprise", "enterprises", "services",
-     "service", "activities", "works", "work"}
+     "service", "activities", "works", "work", "factory", "firms", "companies"}
 )
 
 

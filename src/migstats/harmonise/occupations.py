@@ -15,6 +15,8 @@ In this order:
 4. phrase rules from ``data/occupation_rules.csv`` ("fishing crew") and the rewrites of
    :func:`~migstats.harmonise.textrules.title_variants` (parenthesised qualifiers,
    abbreviations, plurals, grade words, word order) looked up exactly: ``rule``, 0.9;
+   alternatives ("Waiter/Waitress") that all code to one group: ``rule``, 0.85 (to
+   different groups: review with each);
 5. otherwise similar aliases and titles are proposed for review, with scores; never
    coded.
 
@@ -60,6 +62,7 @@ from migstats.refdata.occupations import normalise_title
 __all__ = ["OccupationCoder", "code_occupations", "occupation_rules"]
 
 _CODE = re.compile(r"\d{1,4}(?:\.0+)?")
+_ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+|\s*,\s*|\s*&\s*|\s+and\s+", re.IGNORECASE)
 NFS_CONFIDENCE = 0.8
 """Confidence of an alias coded by a default ("not further specified")."""
 
@@ -170,14 +173,41 @@ class OccupationCoder:
         found = self._lookup(key, industry, original=True)
         if found is not None:
             return found
-        for variant, rule in title_variants(text):
-            found = self._lookup(variant, industry, original=False, rule=rule)
-            if found is not None:
-                return found
+        found = self._variants(text, industry)
+        if found is not None:
+            return found
+        found = self._alternatives(text, industry)
+        if found is not None:
+            return found
         candidates = fuzzy_candidates(
             key, self._ix.choices, self.label, scorer=fuzz.WRatio, cutoff=75.0
         )
         return review(candidates, "similar titles")
+
+    def _variants(self, text: str, industry: list[str]) -> Decision | None:
+        for variant, rule in title_variants(text):
+            found = self._lookup(variant, industry, original=False, rule=rule)
+            if found is not None:
+                return found
+        return None
+
+    def _alternatives(self, text: str, industry: list[str]) -> Decision | None:
+        """"Waiter/Waitress": coded when every alternative codes to the same group;
+        "Cook/Cleaner" goes to review with each alternative's code."""
+        parts = [p for p in _ALTERNATIVES.split(text) if normalise_title(p)]
+        if len(parts) < 2:
+            return None
+        codes: list[str] = []
+        for part in parts:
+            key = normalise_title(part)
+            found = self._lookup(key, industry, original=False) or self._variants(part, industry)
+            if found is None or found.code is None:
+                return None
+            codes.append(found.code)
+        if len(set(codes)) == 1:
+            return Decision(codes[0], RULE, 0.85, rule="alternatives agree")
+        distinct = sorted(set(codes), key=codes.index)
+        return review([Candidate(c, self.label(c), 100.0) for c in distinct], "alternatives")
 
     def _lookup(
         self, key: str, industry: list[str], *, original: bool, rule: str = ""

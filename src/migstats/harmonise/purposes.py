@@ -129,7 +129,7 @@ class PurposeCoder:
             if words & keywords:
                 return self._decision(purpose, RULE, 0.9, "keyword")
         choices = {k: v for k, v in _EXACT.items() if v != _CITIZEN}
-        return review(fuzzy_candidates(key, choices, str, scorer=fuzz.WRatio, cutoff=80.0))
+        return review(fuzzy_candidates(key, choices, str, scorer=fuzz.ratio, cutoff=75.0))
 
     @staticmethod
     def _decision(purpose: str, method: str, confidence: float, rule: str) -> Decision:

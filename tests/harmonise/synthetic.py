@@ -108,8 +108,9 @@ def _read_xlsx(path: Path, columns: list[str]) -> pa.Table:
         for out, i in zip(data, keep, strict=True):
             out.append(None if row[i] is None else str(row[i]))
     book.close()
-    return pa.table(dict(zip(columns, data, strict=True)), schema=pa.schema(
-        [(c, pa.string()) for c in columns]))
+    return pa.table(
+        dict(zip(columns, data, strict=True)), schema=pa.schema([(c, pa.string()) for c in columns])
+    )
 
 
 def read_canonical(root: Path, kind: str) -> pa.Table:

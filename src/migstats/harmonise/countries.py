@@ -153,9 +153,7 @@ class CountryCoder:
             return ruled
         if not key or _CODE_LIKE.fullmatch(text):
             return Decision(None, UNCODED, rule="not a known code")
-        candidates = fuzzy_candidates(
-            key, _fuzzy_choices(), _label, scorer=fuzz.ratio, cutoff=80.0
-        )
+        candidates = fuzzy_candidates(key, _fuzzy_choices(), _label, scorer=fuzz.ratio, cutoff=80.0)
         return review(candidates, "similar names")
 
     def _m49(self, text: str) -> Decision:

@@ -251,7 +251,9 @@ def parse_dates(
     if result.ambiguous:
         LOGGER.warning(
             "%s: day/month order ambiguous (%s parse alike); using %s",
-            column, ", ".join(tied), chosen,
+            column,
+            ", ".join(tied),
+            chosen,
         )
     if result.failed:
         LOGGER.info("%s: %d values do not parse as %s", column, result.failed, chosen)

@@ -54,13 +54,36 @@ from migstats.refdata.occupations import normalise_title
 
 __all__ = ["IndustryCoder", "code_industries", "industry_rules"]
 
-_SECTION = re.compile(r"[A-Ua-u]")
+_SECTION = re.compile(r"[A-Za-z]")
 _DIGITS = re.compile(r"\d{1,4}(?:\.0+)?")
 _SPLIT = re.compile(r"\s+(?:and|&)\s+|\s*[-/,;+]\s+|\s+[-/]\s*|\s*/\s*")
 _ORGANISATION_WORDS = frozenset(
-    {"firm", "company", "co", "pvt", "ltd", "private", "limited", "llc", "inc", "business",
-     "businesses", "sector", "center", "centre", "enterprise", "enterprises", "services",
-     "service", "activities", "works", "work", "factory", "firms", "companies"}
+    {
+        "firm",
+        "company",
+        "co",
+        "pvt",
+        "ltd",
+        "private",
+        "limited",
+        "llc",
+        "inc",
+        "business",
+        "businesses",
+        "sector",
+        "center",
+        "centre",
+        "enterprise",
+        "enterprises",
+        "services",
+        "service",
+        "activities",
+        "works",
+        "work",
+        "factory",
+        "firms",
+        "companies",
+    }
 )
 
 

@@ -192,7 +192,7 @@ class OccupationCoder:
         return None
 
     def _alternatives(self, text: str, industry: list[str]) -> Decision | None:
-        """"Waiter/Waitress": coded when every alternative codes to the same group;
+        """ "Waiter/Waitress": coded when every alternative codes to the same group;
         "Cook/Cleaner" goes to review with each alternative's code."""
         parts = [p for p in _ALTERNATIVES.split(text) if normalise_title(p)]
         if len(parts) < 2:
@@ -225,7 +225,9 @@ class OccupationCoder:
             return Decision(code, RULE, 0.75 if nfs else 0.9, rule=f"alias after {rule}")
         code = ix.phrases.get(key)
         if code is not None:
-            return Decision(code, RULE, 0.9, rule="phrase rule" + (f" after {rule}" if rule else ""))
+            return Decision(
+                code, RULE, 0.9, rule="phrase rule" + (f" after {rule}" if rule else "")
+            )
         code = ix.sorted.get(sorted_key(key))
         if code is not None:
             return Decision(code, RULE, 0.9, rule="word order" + (f" after {rule}" if rule else ""))

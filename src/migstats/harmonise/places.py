@@ -9,9 +9,9 @@ Accepted, in this order:
    listed name: ``exact``; other atoll qualifiers (``"Maafushi (K)"``, ``"Kaafu
    Maafushi"``, ``"Maafushi, Kaafu"``) or a name found only after the rules below:
    ``rule``; a qualifier naming another atoll than the island's goes to review;
-4. a name written without spaces, or in another Dhivehi transliteration (``dh``/``d``,
-   ``ee``/``i``, ``oo``/``u``, doubled letters), when that identifies one island:
-   ``rule``;
+4. a name followed by "island", written without spaces, or in another Dhivehi
+   transliteration (``dh``/``d``, ``ee``/``i``, ``oo``/``u``, doubled letters), when that
+   identifies one island: ``rule``;
 5. an atoll on its own (``"K"``, ``"Kaafu"``, ``"Male Atoll"``): the atoll code, with no
    island;
 6. otherwise similar names are proposed for review (never coded).
@@ -140,8 +140,18 @@ def _lookup(name: str, exact_only: bool = False) -> tuple[tuple[str, ...], bool]
     codes = _names().get(key)
     if codes or exact_only:
         return codes or (), True
-    codes = _compact().get(key.replace(" ", "")) or _phonetic().get(phonetic_key(name))
+    bare = _bare(key)
+    codes = (
+        _names().get(bare)
+        or _compact().get(bare.replace(" ", ""))
+        or _phonetic().get(phonetic_key(bare))
+    )
     return codes or (), False
+
+
+def _bare(key: str) -> str:
+    """The name without the generic word "island" (``"maafushi island"`` -> ``"maafushi"``)."""
+    return " ".join(t for t in key.split() if t not in {"island", "isl"}) or key
 
 
 def _qualified(text: str) -> Iterator[tuple[str, str, bool]]:
@@ -222,7 +232,7 @@ class PlaceCoder:
         if len(codes) > 1:
             return review([Candidate(c, _label(c), 100.0) for c in codes], "ambiguous spelling")
         candidates = fuzzy_candidates(
-            normalise_title(text), _fuzzy_choices(), _label, scorer=fuzz.ratio, cutoff=75.0
+            _bare(normalise_title(text)), _fuzzy_choices(), _label, scorer=fuzz.ratio, cutoff=75.0
         )
         return review(candidates, "similar names")
 

@@ -90,16 +90,31 @@ _EXACT: dict[str, str] = {
     "citizen": _CITIZEN,
     "maldivian": _CITIZEN,
 }
-# Checked in this order: a marriage resident visa is family before it is residence.
+# Checked in this order: a marriage resident visa is family before it is residence, and
+# "spouse of a Maldivian" is family, not a citizen.
 _KEYWORDS: tuple[tuple[str, frozenset[str]], ...] = (
-    (_CITIZEN, frozenset({"citizen", "citizens", "maldivian", "national"})),
-    ("family", frozenset({"marriage", "spouse", "dependent", "dependant", "family", "wife",
-                          "husband", "child", "reunification"})),
+    (
+        "family",
+        frozenset(
+            {
+                "marriage",
+                "spouse",
+                "dependent",
+                "dependant",
+                "family",
+                "wife",
+                "husband",
+                "child",
+                "reunification",
+            }
+        ),
+    ),
     ("work", frozenset({"work", "worker", "employment", "employee", "labour", "job"})),
     ("study", frozenset({"student", "study", "studies", "education", "training"})),
     ("business", frozenset({"business", "investor", "investment", "conference"})),
     ("tourism", frozenset({"tourist", "tourism", "visitor", "visit", "holiday", "arrival"})),
     ("residence", frozenset({"resident", "residence", "permanent"})),
+    (_CITIZEN, frozenset({"citizen", "citizens", "maldivian", "national"})),
 )
 
 
@@ -162,6 +177,4 @@ def code_purposes(
     The result's table has ``<prefix>``, ``<prefix>_method`` and ``<prefix>_confidence``
     (``prefix`` defaults to ``column``).
     """
-    return code_column(
-        PurposeCoder(), values, column=column, prefix=prefix, overrides=overrides
-    )
+    return code_column(PurposeCoder(), values, column=column, prefix=prefix, overrides=overrides)

@@ -136,9 +136,17 @@ def _rows_of(path: Path) -> list[list[Any]]:
             return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
         finally:
             book.close()
-    text = path.read_bytes().decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    source, delimiter = _csv_source(path.read_bytes())
+    return [list(r) for r in csv.reader(source, delimiter=delimiter)]
+
+
+def _csv_source(data: bytes) -> tuple[io.StringIO, str]:
+    """Text of a CSV file (BOM dropped) and its delimiter: the one of ``,;\\t`` most
+    frequent in the header line (spreadsheet exports in some locales use ``;``)."""
+    text = data.decode("utf-8-sig")
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)
+    return io.StringIO(text), delimiter
 
 
 def read_isco_file(path: str | Path) -> list[tuple[str, str]]:
@@ -237,9 +245,13 @@ def import_isco(
     items = read_isco_file(file)
     problems = validate_isco(items, expected)
     if problems:
-        shown = "; ".join(problems[:20]) + (f"; ... {len(problems) - 20} more" if len(problems) > 20 else "")
+        shown = "; ".join(problems[:20]) + (
+            f"; ... {len(problems) - 20} more" if len(problems) > 20 else ""
+        )
         raise UserInputError(
-            "Invalid ISCO structure file", f"{file.name}: {shown}", "correct the file and import again"
+            "Invalid ISCO structure file",
+            f"{file.name}: {shown}",
+            "correct the file and import again",
         )
     out = Path(folder) / "isco"
     out.mkdir(parents=True, exist_ok=True)

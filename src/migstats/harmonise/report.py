@@ -255,7 +255,14 @@ def merge_review(items: Iterable[ReviewItem]) -> tuple[ReviewItem, ...]:
         best_raw[k] = max(best_raw[k], item.count)
         columns = old.columns + tuple(c for c in item.columns if c not in old.columns)
         merged[k] = ReviewItem(
-            old.classification, old.key, raw, old.count + item.count, old.method,
-            old.current_code, old.confidence, old.candidates or item.candidates, columns,
+            old.classification,
+            old.key,
+            raw,
+            old.count + item.count,
+            old.method,
+            old.current_code,
+            old.confidence,
+            old.candidates or item.candidates,
+            columns,
         )
     return tuple(sorted(merged.values(), key=lambda i: (i.classification, -i.count, i.key)))

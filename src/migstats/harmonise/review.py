@@ -38,7 +38,7 @@ from migstats.harmonise.industries import IndustryCoder
 from migstats.harmonise.occupations import OccupationCoder
 from migstats.harmonise.places import PlaceCoder
 from migstats.harmonise.purposes import PurposeCoder
-from migstats.harmonise.reference import CodeList
+from migstats.harmonise.reference import CodeList, _csv_source
 from migstats.harmonise.report import CodingReport, ReviewItem
 
 __all__ = ["REVIEW_COLUMNS", "export_review", "import_review", "load_overrides"]
@@ -72,8 +72,11 @@ def _coders(isco: CodeList | None = None) -> dict[str, Coder]:
 
 
 def _next_path(folder: Path, stem: str, suffix: str) -> tuple[Path, int]:
-    numbers = [int(m.group(1)) for p in folder.glob(f"{stem}-*{suffix}")
-               if (m := re.fullmatch(rf"{stem}-(\d+){re.escape(suffix)}", p.name))]
+    numbers = [
+        int(m.group(1))
+        for p in folder.glob(f"{stem}-*{suffix}")
+        if (m := re.fullmatch(rf"{stem}-(\d+){re.escape(suffix)}", p.name))
+    ]
     version = max(numbers, default=0) + 1
     return folder / f"{stem}-{version:04d}{suffix}", version
 
@@ -151,13 +154,13 @@ def load_overrides(folder: str | Path) -> Overrides:
 def _read_filled(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise UserInputError("Review file not found", f"no file {str(path)!r}", "check the path")
-    text = path.read_bytes().decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    source, delimiter = _csv_source(path.read_bytes())
+    rows = list(csv.DictReader(source, delimiter=delimiter))
     missing = {"variable", "raw_value", "code"} - set(rows[0] if rows else REVIEW_COLUMNS)
     if missing:
         raise UserInputError(
-            "Review file columns missing", f"{path.name} lacks {sorted(missing)}",
+            "Review file columns missing",
+            f"{path.name} lacks {sorted(missing)}",
             "keep the columns of the exported review file",
         )
     return rows
@@ -194,7 +197,8 @@ def import_review(
         new.append((variable, coder.key(raw), raw, canonical, (row.get("note") or "").strip()))
     if problems:
         raise UserInputError(
-            "Review file has invalid codes", f"{source.name}: " + "; ".join(problems),
+            "Review file has invalid codes",
+            f"{source.name}: " + "; ".join(problems),
             "correct the codes (or clear them) and import again",
         )
     base = Path(folder)

@@ -251,8 +251,9 @@ def _code(
     if step.coder == "purpose":
         return code_purposes(values, column=step.column, prefix=step.prefix, overrides=overrides)
     if step.coder == "place":
-        return code_places(values, column=step.column, prefix=step.prefix, overrides=overrides,
-                           on=on)
+        return code_places(
+            values, column=step.column, prefix=step.prefix, overrides=overrides, on=on
+        )
     if step.coder == "industry":
         return code_industries(values, column=step.column, overrides=overrides)
     return code_occupations(

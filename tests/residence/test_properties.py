@@ -74,9 +74,11 @@ def worlds(
             person.append(p)
             day.append(current)
             arrival.append(going_in)
-    # Interleave the persons' records, keeping each person's own order.
-    keys = draw(st.permutations(range(len(day))))
-    order = sorted(range(len(day)), key=lambda i: (keys[i] % 3, i))
+    # Interleave the persons' records, keeping each person's own order: shuffle who
+    # owns each slot, then hand every person's records out to their slots in order.
+    owners = draw(st.permutations(person))
+    queues = {p: iter([i for i, q in enumerate(person) if q == p]) for p in set(person)}
+    order = [next(queues[p]) for p in owners]
     person = [person[i] for i in order]
     day = [day[i] for i in order]
     arrival = [arrival[i] for i in order]

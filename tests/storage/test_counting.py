@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from migstats.errors import UserInputError
 from migstats.storage.counting import CsvRecordCounter, count_rows
 
 
@@ -91,12 +92,14 @@ def test_unknown_encoding_fails_early() -> None:
         CsvRecordCounter("utf-99")
 
 
-def test_parquet_and_xlsx_rows(tmp_path: Path) -> None:
-    import openpyxl
-
+def test_parquet_rows(tmp_path: Path) -> None:
     table = pa.table({"id": list(range(37)), "name": ["x"] * 37})
     pq.write_table(table, tmp_path / "t.parquet", row_group_size=10)
     assert count_rows(tmp_path / "t.parquet", "parquet") == 37
+
+
+def test_xlsx_rows_as_the_readers_see_them(tmp_path: Path) -> None:
+    import openpyxl
 
     book = openpyxl.Workbook()
     book.active.title = "Other"
@@ -104,10 +107,14 @@ def test_parquet_and_xlsx_rows(tmp_path: Path) -> None:
     ws.append(["ID", "NAME"])
     for i in range(12):
         ws.append([i, f"name {i}"])
-    ws.append([None, None])  # an empty row is not a record
+    ws.append([None, None])  # a blank row between records is a (bad) record ...
+    ws.append([99, "last"])
+    ws.append([None, None])  # ... but not a trailing one
     book.save(tmp_path / "t.xlsx")
-    assert count_rows(tmp_path / "t.xlsx", "xlsx", sheet="Register") == 12
+    assert count_rows(tmp_path / "t.xlsx", "xlsx", sheet="Register") == 14
     assert count_rows(tmp_path / "t.xlsx", "xlsx") == 0  # the first sheet is empty
+    with pytest.raises(UserInputError, match="Other, Register"):
+        count_rows(tmp_path / "t.xlsx", "xlsx", sheet="Registre")
 
 
 def test_csv_file(tmp_path: Path) -> None:

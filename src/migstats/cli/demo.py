@@ -6,6 +6,7 @@ the demo ends by printing where everything is.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,13 @@ def _synthetic_country(run: DemoRun) -> None:
     result = run_synth(run.out / "synthetic", run.scale, run.seed, None)
     run.produced["agency extracts"] = result.out_dir / "extracts"
     run.produced["truth (evaluation only)"] = result.out_dir / "truth"
+    # A demo-only pseudonymisation key, derived from the seed so that re-runs give the
+    # same outputs. Real projects keep a random key outside the data (see migstats init).
+    key = run.out / "secrets" / "demo-hmac.key"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text(hashlib.sha256(f"migstats demo key {run.seed}".encode()).hexdigest() + "\n")
     project = write_project_file(
-        run.out / "project.yaml", result.out_dir / "extracts", run.out / "workspace"
+        run.out / "project.yaml", result.out_dir / "extracts", run.out / "workspace", key
     )
     run.produced["project file"] = project
     console.print(f"Project file for the synthetic country: [bold]{project}[/]")
@@ -55,11 +61,22 @@ def _validate(run: DemoRun) -> None:
     run.produced["quality report"] = run.out / "workspace" / "reports" / "quality.html"
 
 
+def _harmonise(run: DemoRun) -> None:
+    from migstats.cli.ingest import run_harmonise
+
+    result = run_harmonise(run.out / "project.yaml")
+    run.produced["harmonised zone (pseudonymised)"] = run.out / "workspace" / "harmonised"
+    run.produced["coding report"] = run.out / "workspace" / "reports" / "coding.txt"
+    if result.review_file:
+        run.produced["values to review"] = result.review_file
+
+
 #: The demo's steps, in pipeline order (later stages append theirs).
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Synthetic Maldives: agency extracts and truth", _synthetic_country),
     ("Landing: immutable snapshots with manifests", _land),
     ("Validation: data dictionaries and domain rules, quarantine", _validate),
+    ("Harmonisation: M49, ISCO-08, ISIC, atolls, purposes; pseudonymisation", _harmonise),
 ]
 
 

@@ -196,14 +196,15 @@ class CodedColumn:
     @property
     def rows(self) -> int:
         """Number of rows coded."""
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     def method_counts(self) -> dict[str, int]:
         """Rows per coding method (every method listed, zeros included).
 
         >>> from migstats.harmonise.purposes import PurposeCoder
-        >>> code_column(PurposeCoder(), ["WORK", "?", ""], column="visa_type").method_counts()
-        {'exact': 1, 'rule': 0, 'manual': 0, 'review': 0, 'uncoded': 1, 'missing': 1, 'not_applicable': 0}
+        >>> counts = code_column(PurposeCoder(), ["WORK", "?", ""], column="t").method_counts()
+        >>> counts["exact"], counts["uncoded"], counts["missing"], sum(counts.values())
+        (1, 1, 1, 3)
         """
         counts = dict.fromkeys(METHODS, 0)
         for e in self.entries:

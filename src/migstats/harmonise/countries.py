@@ -47,7 +47,6 @@ from migstats.harmonise.codebook import (
     code_column,
     fuzzy_candidates,
     review,
-    unique_code,
 )
 from migstats.refdata import countries as ref
 from migstats.refdata.occupations import normalise_title

@@ -94,14 +94,15 @@ def _expression(fmt: str) -> str:
 
 
 def _parsed_columns(formats: Sequence[str], years: tuple[int, int], source: str) -> str:
-    """SQL: the values of ``source`` with one plausible-year timestamp ``p<i>`` per format."""
+    """SQL: one plausible-year timestamp ``p<i>`` per format for each value ``v`` of
+    ``source``, in the source's row order."""
     lo, hi = years
     inner = ", ".join(f"{_expression(f)} AS r{i}" for i, f in enumerate(formats))
     outer = ", ".join(
         f"CASE WHEN year(r{i}) BETWEEN {lo} AND {hi} THEN r{i} END AS p{i}"
         for i in range(len(formats))
     )
-    return f"SELECT v, n, {outer} FROM (SELECT v, n, {inner} FROM {source})"
+    return f"SELECT {outer} FROM (SELECT {inner} FROM {source})"
 
 
 @dataclass(frozen=True)
@@ -145,42 +146,39 @@ def _choose(
     return (preferred or list(tied))[0], tied
 
 
-SAMPLE = 20_000
-"""Distinct values every candidate format is tried on before the exact count."""
+SAMPLE = 50_000
+"""Rows every candidate format is tried on before the exact count on the whole column."""
 
 
-def _count(
+def _detect(
     con: duckdb.DuckDBPyConnection,
-    distinct: pa.Table,
+    text: pa.ChunkedArray,
+    filled: pa.Array,
     formats: Sequence[str],
     years: tuple[int, int],
-) -> dict[str, int]:
-    """Rows each format parses.
+) -> tuple[dict[str, int], dict[str, pa.ChunkedArray]]:
+    """Rows each format parses, and the parsed column of every format that parses any.
 
-    Every format is first tried on an evenly spaced sample of the distinct values; the
-    formats that parse any of them are then counted on all distinct values, so the
-    counts that decide (and the ambiguity) are exact. A format that parses none of the
-    sample counts 0.
+    Every format is first tried on an evenly spaced sample of the non-blank rows; the
+    formats that parse any of them are then run on the whole column, so the counts that
+    decide (and the ambiguity) are exact. A format that parses none of the sample
+    counts 0.
     """
-
-    def counts(subset: Sequence[str], source: str) -> dict[str, int]:
-        sums = ", ".join(
-            f"coalesce(sum(n) FILTER (WHERE p{i} IS NOT NULL), 0)" for i in range(len(subset))
-        )
-        query = f"SELECT {sums} FROM ({_parsed_columns(subset, years, source)})"
-        return {f: int(c) for f, c in zip(subset, con.sql(query).fetchall()[0], strict=True)}
-
-    con.register("distinct_values", distinct)
-    step = distinct.num_rows // SAMPLE + 1
-    if step == 1:
-        return counts(formats, "distinct_values")
-    con.register("sample_values", distinct.take(list(range(0, distinct.num_rows, step))))
-    found = counts(formats, "sample_values")
-    alive = [f for f in formats if found[f] > 0]
-    result = dict.fromkeys(formats, 0)
-    if alive:
-        result.update(counts(alive, "distinct_values"))
-    return result
+    alive = list(formats)
+    if len(filled) > SAMPLE and len(formats) > 1:
+        step = len(filled) // SAMPLE + 1
+        sample = pa.table({"v": pc.take(filled, pa.array(range(0, len(filled), step)))})
+        con.register("sample_values", sample)
+        parsed = con.sql(_parsed_columns(formats, years, "sample_values")).to_arrow_table()
+        alive = [f for i, f in enumerate(formats) if parsed.column(i).null_count < len(parsed)]
+    counts = dict.fromkeys(formats, 0)
+    if not alive:
+        return counts, {}
+    con.register("column_values", pa.table({"v": text}))
+    parsed = con.sql(_parsed_columns(alive, years, "column_values")).to_arrow_table()
+    columns = {f: parsed.column(i) for i, f in enumerate(alive)}
+    counts.update({f: len(c) - c.null_count for f, c in columns.items()})
+    return counts, columns
 
 
 def parse_dates(
@@ -213,24 +211,19 @@ def parse_dates(
     text = as_text(values)
     blank = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), ""))
     blank = pc.fill_null(blank, True)
-    counts = pc.value_counts(pc.if_else(blank, None, text))
-    distinct = pa.table({"v": counts.field("values"), "n": counts.field("counts")})
+    filled = pc.filter(text, pc.invert(blank))
+    filled = filled.combine_chunks() if isinstance(filled, pa.ChunkedArray) else filled
     con = duckdb.connect()
     try:
-        by_format = _count(con, distinct, candidates, years)
-        chosen, tied = _choose(by_format, candidates, day_first)
-        query = (
-            _parsed_columns([chosen], years, "distinct_values")
-            if chosen
-            else "SELECT v, CAST(NULL AS TIMESTAMP) AS p0 FROM distinct_values"
-        )
-        by_value = con.sql(query).to_arrow_table()
-        stamps_by_value = by_value.column("p0")
+        con.execute("SET preserve_insertion_order = true")  # parsed rows align with input
+        by_format, parsed = _detect(con, text, filled, candidates, years)
     finally:
         con.close()
-    index = pc.index_in(text, value_set=by_value.column("v"))
-    stamps = pc.take(stamps_by_value, index)
-    stamps = pc.if_else(blank, pa.scalar(None, stamps.type), stamps)
+    chosen, tied = _choose(by_format, candidates, day_first)
+    if chosen is None:
+        stamps = pa.chunked_array([pa.nulls(len(text), pa.timestamp("us"))])
+    else:
+        stamps = parsed[chosen]
     dates = pc.cast(stamps, pa.date32())
     failed_mask = pc.and_(pc.invert(blank), pc.is_null(stamps))
     rows = pc.indices_nonzero(failed_mask)

@@ -29,6 +29,7 @@ In this order:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -131,10 +132,8 @@ def _industry_keys(context: str | None) -> list[str]:
     keys = [context]
     if context[:2].isdigit():
         keys.append(context[:2])
-    try:
+    with contextlib.suppress(KeyError):
         keys.append(isic_ref.section_of(context))
-    except KeyError:
-        pass
     return keys
 
 

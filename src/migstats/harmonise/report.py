@@ -209,7 +209,7 @@ def date_report(parsed: DateParse, examples: int = 10) -> VariableReport:
     )
 
 
-def review_items(coded: CodedColumn, review_below: float = REVIEW_BELOW) -> list[ReviewItem]:
+def review_items(coded: CodedColumn, review_below: float = REVIEW_BELOW) -> tuple[ReviewItem, ...]:
     """Values of a coded column that need a statistician: not coded (review or uncoded,
     blanks excluded), or coded with a confidence below ``review_below`` (not manual)."""
 

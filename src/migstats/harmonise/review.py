@@ -139,8 +139,7 @@ def _canonical(coder: Coder, code: str) -> str | None:
 def load_overrides(folder: str | Path) -> Overrides:
     """The latest overrides in ``folder`` (empty, version 0, when there are none)."""
     base = Path(folder)
-    latest, version = _next_path(base, "overrides", ".csv") if base.is_dir() else (base, 1)
-    version -= 1
+    version = _next_path(base, "overrides", ".csv")[1] - 1 if base.is_dir() else 0
     if version == 0:
         return Overrides.empty()
     path = base / f"overrides-{version:04d}.csv"

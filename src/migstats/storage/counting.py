@@ -131,10 +131,11 @@ def count_xlsx_rows(path: Path, sheet: str | None = None) -> int:
             f"the workbook has {', '.join(names)}",
             "correct the source's `sheet`",
         )
-    if not names:
-        return 0
     # n_rows=0 converts no cell to Arrow; total_height still counts the whole sheet.
-    return int(reader.load_sheet(sheet if sheet is not None else 0, n_rows=0).total_height)
+    # Counting the header as a row and subtracting it copes with an empty sheet.
+    target = sheet if sheet is not None else 0
+    height = reader.load_sheet(target, header_row=None, n_rows=0).total_height
+    return max(0, int(height) - 1)
 
 
 def count_parquet_rows(path: Path) -> int:

@@ -26,6 +26,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -286,15 +287,26 @@ def _copy(
     done = 0
     if progress:
         progress(source, 0, obj.size)
-    with store.open(obj.key) as reader, target.open("xb") as out:
+    # Counting runs on a second thread, overlapping hashing, writing and the next read
+    # (NumPy, hashlib and file I/O release the GIL); chunks are counted in order.
+    with (
+        store.open(obj.key) as reader,
+        target.open("xb") as out,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="count") as pool,
+    ):
+        counting: Future[None] | None = None
         while chunk := reader.read(CHUNK_SIZE):
+            if counter is not None:
+                if counting is not None:
+                    counting.result()
+                counting = pool.submit(counter.feed, chunk)
             digest.update(chunk)
             out.write(chunk)
-            if counter is not None:
-                counter.feed(chunk)
             done += len(chunk)
             if progress:
                 progress(source, done, obj.size)
+        if counting is not None:
+            counting.result()
         out.flush()
         os.fsync(out.fileno())
     if done != obj.size:

@@ -131,7 +131,10 @@ SOURCES: list[dict[str, Any]] = [
 
 
 def synthetic_project(
-    extracts_dir: Path, workspace: Path, profile: Profile | None = None
+    extracts_dir: Path,
+    workspace: Path,
+    profile: Profile | None = None,
+    hmac_key_file: Path | None = None,
 ) -> dict[str, Any]:
     """The project settings for a synthetic country whose extracts are in ``extracts_dir``."""
     prof = profile or load_profile()
@@ -142,7 +145,11 @@ def synthetic_project(
             "workspace": str(workspace),
         },
         "storage": {"kind": "local", "root": str(extracts_dir)},
-        "security": {"hmac_key_env": "MIGSTATS_HMAC_KEY"},
+        "security": (
+            {"hmac_key_file": str(hmac_key_file)}
+            if hmac_key_file
+            else {"hmac_key_env": "MIGSTATS_HMAC_KEY"}
+        ),
         "period": {
             "start": prof.period.start.isoformat(),
             "end": prof.period.end.isoformat(),
@@ -157,11 +164,16 @@ def synthetic_project(
     }
 
 
-def write_project_file(path: Path, extracts_dir: Path, workspace: Path) -> Path:
+def write_project_file(
+    path: Path, extracts_dir: Path, workspace: Path, hmac_key_file: Path | None = None
+) -> Path:
     """Write the synthetic country's project file (paths relative to its folder)."""
     base = path.resolve().parent
+    key = Path(_relative(hmac_key_file.resolve(), base)) if hmac_key_file else None
     data = synthetic_project(
-        Path(_relative(extracts_dir.resolve(), base)), Path(_relative(workspace.resolve(), base))
+        Path(_relative(extracts_dir.resolve(), base)),
+        Path(_relative(workspace.resolve(), base)),
+        hmac_key_file=key,
     )
     header = "# migstats project file for the synthetic country (written by migstats demo)\n"
     path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")

@@ -16,6 +16,7 @@ Paths in the file are relative to the file's folder.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -196,6 +197,20 @@ class ProjectConfig(_Frozen):
         return value.encode()
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML with YAML 1.2 booleans: only true/false. Under YAML 1.1 a column called NO,
+    Y or OFF would silently become a boolean."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def _describe(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
@@ -211,7 +226,7 @@ def load_config(path: Path) -> ProjectConfig:
             "Project file not found", str(path), "run `migstats init PATH` to write a starter file"
         )
     try:
-        data: Any = yaml.safe_load(path.read_text("utf-8"))
+        data: Any = yaml.load(path.read_text("utf-8"), Loader=_Yaml12Loader)
     except yaml.YAMLError as err:
         raise UserInputError(f"{path} is not valid YAML", str(err), "fix the YAML syntax") from None
     if not isinstance(data, dict):

@@ -18,14 +18,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from migstats.config import ProjectConfig
 from migstats.errors import UserInputError
 from migstats.sources.canonical import CANONICAL
+
+if TYPE_CHECKING:
+    from migstats.harmonise import CodeList
 
 log = logging.getLogger("migstats.ingest")
 Progress = Callable[[str, int], None]
@@ -41,28 +44,6 @@ class IngestResult:
 
     def __int__(self) -> int:
         return sum(self.rows.values())
-
-
-def _as_text_dates(table: pa.Table, kind: str) -> tuple[pa.Table, dict[str, str]]:
-    """Validation already typed the date columns with the dictionary's formats; hand them
-    to harmonisation as ISO text with the format stated, so it reports on them without
-    guessing again."""
-    formats: dict[str, str] = {}
-    out = table
-    for col in CANONICAL[kind]:
-        if col.name not in out.column_names or col.type not in ("date", "datetime"):
-            continue
-        column = out.column(col.name)
-        if pa.types.is_timestamp(column.type):
-            seconds = column.cast(pa.timestamp("s"))
-            text, fmt = pc.strftime(seconds, "%Y-%m-%d %H:%M:%S"), "%Y-%m-%d %H:%M:%S"
-        elif pa.types.is_date(column.type):
-            text, fmt = column.cast(pa.string()), "%Y-%m-%d"
-        else:
-            continue
-        out = out.set_column(out.column_names.index(col.name), col.name, text)
-        formats[col.name] = fmt
-    return out, formats
 
 
 def _typed_dates(table: pa.Table) -> pa.Table:
@@ -106,13 +87,13 @@ def harmonise_project(
             )
         if progress:
             progress(f"harmonise {source.name}", 0)
-        table, formats = _as_text_dates(pq.read_table(clean), source.kind)
+        # Dates were typed by validation; harmonisation takes them as they are.
+        table = pq.read_table(clean)
         coded, report = harmonise_table(
             source.kind,
             table,
             overrides,
             isco=isco,
-            date_formats=formats,
             reference_date=cfg.period.end,
         )
         identifiers = [
@@ -141,7 +122,7 @@ def harmonise_project(
     return result
 
 
-def imported_isco(cfg: ProjectConfig) -> object | None:
+def imported_isco(cfg: ProjectConfig) -> CodeList | None:
     """The ISCO list imported into the workspace (``migstats refdata import-isco``), if any;
     otherwise the built-in ISCO-08 is used."""
     from migstats.harmonise import load_isco

@@ -83,3 +83,31 @@ def test_demo_runs_and_says_where_everything_is(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Where everything is" in result.output
     assert (tmp_path / "demo/synthetic/extracts").is_dir()
+
+
+def test_validate_exit_code_follows_strictness(tmp_path: Path) -> None:
+    deliveries = tmp_path / "deliveries" / "immigration"
+    deliveries.mkdir(parents=True)
+    # Two of three rows are unusable (no key; valid_to before valid_from).
+    (deliveries / "permits.csv").write_text(
+        "NO,TYPE,FROM,TO\nP1,Work,2020-01-01,2020-12-31\n,Work,2020-01-01,2020-12-31\n"
+        "P3,Work,2021-01-01,2020-12-31\n"
+    )
+    project = tmp_path / "project.yaml"
+    project.write_text(
+        "project: {name: T, country: MDV, workspace: ws}\n"
+        "storage: {kind: local, root: deliveries}\n"
+        "period: {start: 2019-01-01, end: 2024-12-31}\n"
+        "sources:\n"
+        "  - {name: permits, kind: visa_permit, agency: immigration, path: "
+        "immigration/permits.csv, format: csv,\n"
+        "     columns: {permit_id: NO, permit_type: TYPE, valid_from: FROM, valid_to: TO}}\n"
+    )
+    assert runner.invoke(app, ["land", "--config", str(project)]).exit_code == 0
+    strict = runner.invoke(app, ["validate", "--config", str(project)])
+    assert strict.exit_code == 1, strict.output
+    assert "REQUIRED_MISSING" in strict.output and "DATE_ORDER" in strict.output
+    lenient = runner.invoke(app, ["validate", "--config", str(project), "--strictness", "warn"])
+    assert lenient.exit_code == 0
+    report = (tmp_path / "ws" / "reports" / "quality.json").read_text()
+    assert '"quarantined": 2' in report and '"accepted": 1' in report

@@ -175,3 +175,25 @@ def test_synthetic_country_malformed_rows_match_the_truth(small_country: Path) -
         malformed = pc.sum(pc.match_substring(mine["faults"].cast(pa.string()), "malformed"))
         assert raw.rejected.num_rows == (malformed.as_py() or 0)
         assert v.valid, source.name
+
+
+def test_date_format_detected_per_file_and_ambiguity_reported(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    # FROM never has a day above 12 (ambiguous); TO has 13 and 30, so it is day-first.
+    path.write_text(
+        "ID,FROM,TO\n1,01/03/2022,05/03/2022\n2,02/04/2022,13/04/2022\n3,1/5/2022,30/5/2022\n"
+    )
+    source = SourceSection(
+        name="x",
+        kind="visa_permit",
+        agency="a",
+        path="x.csv",
+        format="csv",
+        columns={"permit_id": "ID", "permit_type": "ID", "valid_from": "FROM", "valid_to": "TO"},
+    )
+    v = validate_source(read_raw(path, "csv"), source, None, PERIOD, QUALITY)
+    assert v.clean["valid_to"].to_pylist()[1] == date(2022, 4, 13)
+    assert v.clean["valid_from"].to_pylist()[2] == date(2022, 5, 1)  # read day-first
+    ambiguous = _rule(v, "DATE_FORMAT_AMBIGUOUS")
+    assert ambiguous.field == "valid_from"
+    assert not any(r.field == "valid_to" and r.code == "DATE_FORMAT_AMBIGUOUS" for r in v.rules)

@@ -74,7 +74,7 @@ def review_import(
     from migstats.ingest import imported_isco
 
     cfg = load_config(config)
-    overrides = import_review(filled, cfg.workspace / "review", isco=imported_isco(cfg))  # type: ignore[arg-type]
+    overrides = import_review(filled, cfg.workspace / "review", isco=imported_isco(cfg))
     console.print(f"Imported as overrides version {overrides.version}; run `migstats harmonise`.")
 
 

@@ -1,11 +1,13 @@
 """Date columns: one format detected per column (per file), never guessed row by row.
 
-Each candidate format is tried on every distinct value of the column (DuckDB
-``try_strptime``, vectorised); the format that parses the most rows wins. When several
-formats parse exactly as many rows (``"01/03/2022"`` reads as 1 March or 3 January
-whenever every day is at most 12), the column is reported ``ambiguous`` and the stated
-default order decides (``day_first=True``: day before month, the Maldives' usage).
-Rows that do not parse with the chosen format are reported with their row index and
+Each candidate format is tried on the column (DuckDB ``try_strptime``, vectorised: first
+on a sample of rows, then exactly on every row for the formats that parse any); the
+format that parses the most rows wins. When several formats parse exactly as many rows
+(``"01/03/2022"`` reads as 1 March or 3 January whenever every day is at most 12), the
+column is reported ``ambiguous`` and the stated default order decides
+(``day_first=True``: day before month, the Maldives' usage). Impossible dates
+(``"31/02/2022"``) do not parse. Rows that do not parse with the chosen format are
+reported with their row index and
 value, and stay null; none is dropped. Years outside ``years`` count as not parsed
 (``"1-Mar-22"`` is not the year 22).
 
@@ -80,17 +82,17 @@ def _day_first(fmt: str) -> bool | None:
 
 
 def _expression(fmt: str) -> str:
-    """SQL parsing the column ``v`` with ``fmt`` to a timestamp (NULL if it does not)."""
+    """SQL parsing the (trimmed) column ``v`` with ``fmt`` to a timestamp, or NULL."""
     if fmt == EXCEL:
         serial = "try_cast(v AS DOUBLE)"
         return (
-            f"CASE WHEN regexp_full_match(trim(v), '\\d{{1,7}}(\\.\\d+)?') "
+            f"CASE WHEN regexp_full_match(v, '\\d{{1,7}}(\\.\\d+)?') "
             f"AND {serial} >= 1 AND {serial} < 2958466 "
             f"THEN CAST(DATE '1899-12-30' AS TIMESTAMP) "
             f"+ to_days(CAST(floor({serial}) AS INTEGER)) END"
         )
     literal = fmt.replace("'", "''")
-    return f"try_strptime(trim(v), '{literal}')"
+    return f"try_strptime(v, '{literal}')"
 
 
 def _parsed_columns(formats: Sequence[str], years: tuple[int, int], source: str) -> str:
@@ -98,9 +100,9 @@ def _parsed_columns(formats: Sequence[str], years: tuple[int, int], source: str)
     ``source``, in the source's row order."""
     lo, hi = years
     inner = ", ".join(f"{_expression(f)} AS r{i}" for i, f in enumerate(formats))
+    within = f"BETWEEN TIMESTAMP '{lo:04d}-01-01' AND TIMESTAMP '{hi:04d}-12-31 23:59:59'"
     outer = ", ".join(
-        f"CASE WHEN year(r{i}) BETWEEN {lo} AND {hi} THEN r{i} END AS p{i}"
-        for i in range(len(formats))
+        f"CASE WHEN r{i} {within} THEN r{i} END AS p{i}" for i in range(len(formats))
     )
     return f"SELECT {outer} FROM (SELECT {inner} FROM {source})"
 
@@ -119,7 +121,10 @@ class DateParse:
     tied: tuple[str, ...]
     """Formats that parsed as many rows as the chosen one (more than one: ambiguous)."""
     parsed_by_format: Mapping[str, int]
-    """Rows each candidate format parsed."""
+    """Rows each format tried on the whole column parsed (all candidates on a short
+    column; the best ones on the sample on a long one)."""
+    sampled_by_format: Mapping[str, int]
+    """Sample rows each candidate parsed (empty when the whole column was tried)."""
     rows: int
     missing: int
     failed: int
@@ -146,8 +151,12 @@ def _choose(
     return (preferred or list(tied))[0], tied
 
 
-SAMPLE = 50_000
-"""Rows every candidate format is tried on before the exact count on the whole column."""
+SAMPLE = 10_000
+"""Rows every candidate format is tried on before the whole column is parsed."""
+
+CLOSE = 0.02
+"""Formats parsing at least this share less of the sample than the best one are not
+tried on the whole column (trying a format that fails is the costly part)."""
 
 
 def _detect(
@@ -156,29 +165,31 @@ def _detect(
     filled: pa.Array,
     formats: Sequence[str],
     years: tuple[int, int],
-) -> tuple[dict[str, int], dict[str, pa.ChunkedArray]]:
-    """Rows each format parses, and the parsed column of every format that parses any.
+) -> tuple[dict[str, int], dict[str, int], dict[str, pa.ChunkedArray]]:
+    """Rows each format parses on the whole column, on the sample, and the parsed column
+    of each format tried on the whole column.
 
-    Every format is first tried on an evenly spaced sample of the non-blank rows; the
-    formats that parse any of them are then run on the whole column, so the counts that
-    decide (and the ambiguity) are exact. A format that parses none of the sample
-    counts 0.
+    On a long column every format is first tried on an evenly spaced sample of the
+    non-blank rows; the best one and those within :data:`CLOSE` of it are then run on
+    the whole column, so the choice between close formats (and the ambiguity of the
+    day/month order) rests on exact counts.
     """
-    alive = list(formats)
+    on_sample: dict[str, int] = {}
+    contenders = list(formats)
     if len(filled) > SAMPLE and len(formats) > 1:
         step = len(filled) // SAMPLE + 1
         sample = pa.table({"v": pc.take(filled, pa.array(range(0, len(filled), step)))})
         con.register("sample_values", sample)
         parsed = con.sql(_parsed_columns(formats, years, "sample_values")).to_arrow_table()
-        alive = [f for i, f in enumerate(formats) if parsed.column(i).null_count < len(parsed)]
-    counts = dict.fromkeys(formats, 0)
-    if not alive:
-        return counts, {}
+        on_sample = {f: len(sample) - parsed.column(i).null_count for i, f in enumerate(formats)}
+        best = max(on_sample.values())
+        contenders = [f for f in formats if on_sample[f] > 0 and on_sample[f] >= best * (1 - CLOSE)]
+    if not contenders:
+        return {}, on_sample, {}
     con.register("column_values", pa.table({"v": text}))
-    parsed = con.sql(_parsed_columns(alive, years, "column_values")).to_arrow_table()
-    columns = {f: parsed.column(i) for i, f in enumerate(alive)}
-    counts.update({f: len(c) - c.null_count for f, c in columns.items()})
-    return counts, columns
+    parsed = con.sql(_parsed_columns(contenders, years, "column_values")).to_arrow_table()
+    columns = {f: parsed.column(i) for i, f in enumerate(contenders)}
+    return {f: len(c) - c.null_count for f, c in columns.items()}, on_sample, columns
 
 
 def parse_dates(
@@ -209,17 +220,17 @@ def parse_dates(
             "Unknown date format", f"{unknown} for column {column!r}", "use strftime patterns"
         )
     text = as_text(values)
-    blank = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), ""))
-    blank = pc.fill_null(blank, True)
-    filled = pc.filter(text, pc.invert(blank))
+    trimmed = pc.utf8_trim_whitespace(text)
+    blank = pc.fill_null(pc.equal(trimmed, ""), True)
+    filled = pc.filter(trimmed, pc.invert(blank))
     filled = filled.combine_chunks() if isinstance(filled, pa.ChunkedArray) else filled
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")  # parsed rows align with input
-        by_format, parsed = _detect(con, text, filled, candidates, years)
+        by_format, on_sample, parsed = _detect(con, trimmed, filled, candidates, years)
     finally:
         con.close()
-    chosen, tied = _choose(by_format, candidates, day_first)
+    chosen, tied = _choose(by_format, [f for f in candidates if f in by_format], day_first)
     if chosen is None:
         stamps = pa.chunked_array([pa.nulls(len(text), pa.timestamp("us"))])
     else:
@@ -234,6 +245,7 @@ def parse_dates(
         ambiguous=len(tied) > 1,
         tied=tied,
         parsed_by_format=by_format,
+        sampled_by_format=on_sample,
         rows=len(text),
         missing=int(pc.sum(blank).as_py() or 0),
         failed=len(rows),
@@ -267,6 +279,7 @@ def _native(values: pa.Array | pa.ChunkedArray, column: str) -> DateParse:
         ambiguous=False,
         tied=("native",),
         parsed_by_format={"native": len(column_values) - missing},
+        sampled_by_format={},
         rows=len(column_values),
         missing=missing,
         failed=0,

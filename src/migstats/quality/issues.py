@@ -91,6 +91,12 @@ ISSUES: dict[str, IssueType] = {
             "error",
             "{field} falls outside the period {detail}",
         ),
+        IssueType(
+            "DATE_FORMAT_AMBIGUOUS",
+            "Day and month cannot be told apart",
+            "warning",
+            "{field}: no value has a day above 12; read as {detail}",
+        ),
         IssueType("DOB_IMPLAUSIBLE", "Implausible date of birth", "warning", "{field} {detail}"),
     )
 }

@@ -134,6 +134,8 @@ def validate_source(
                 [{"record": e[RECORD], "line": e["line"], "value": e["raw"]} for e in examples],
             )
         )
+    columns, ambiguous = _detect_date_formats(raw, columns)
+    results += [_file_issue("DATE_FORMAT_AMBIGUOUS", name, 0, n, fmt) for name, fmt in ambiguous]
     primary_key = list((dictionary or {}).get("primaryKey", []) or [])
     rules = [r for c in columns for r in column_rules(c, primary_key)]
     rules += cross_field_rules(source.kind, {c.canonical.name for c in columns}, period)
@@ -155,6 +157,29 @@ def validate_source(
     share = quarantined / n if n else 0.0
     result.valid = not blocking and share <= quality.max_quarantine_share
     return result
+
+
+def _detect_date_formats(
+    raw: RawTable, columns: list[MappedColumn]
+) -> tuple[list[MappedColumn], list[tuple[str, str]]]:
+    """For date columns whose dictionary states no format, detect it once per file (not
+    per row) from the values; report the columns where day and month stay ambiguous."""
+    from migstats.harmonise.dates import EXCEL, parse_dates
+
+    out: list[MappedColumn] = []
+    ambiguous: list[tuple[str, str]] = []
+    for c in columns:
+        stated = c.field.get("format") not in (None, "", "default", "any")
+        if c.canonical.type not in ("date", "datetime") or stated:
+            out.append(c)
+            continue
+        found = parse_dates(raw.table.column(c.source_column), column=c.canonical.name)
+        if found.format and found.format != EXCEL and not found.format.startswith("%Y-%m-%d"):
+            c = MappedColumn(c.canonical, c.source_column, {**c.field, "format": found.format})
+        if found.ambiguous and found.format:
+            ambiguous.append((c.canonical.name, found.format))
+        out.append(c)
+    return out, ambiguous
 
 
 def _run(

@@ -71,27 +71,28 @@ class CsvRecordCounter:
         if not chunk:
             return
         data = np.frombuffer(chunk, np.uint8)
+        # Line breaks are rare bytes: find every byte up to "\r" in one pass, then keep
+        # each "\n" and each "\r" not followed by "\n" (a lone "\r" ends a record).
+        ctl = np.flatnonzero(data <= _CR)
+        byte = data[ctl]
+        following = data[np.minimum(ctl + 1, len(data) - 1)]
+        candidates = ctl[(byte == _LF) | ((byte == _CR) & (following != _LF))]
         quotes = np.flatnonzero(data == _QUOTE)
-        lf = data == _LF
-        cr = data == _CR
-        cr[:-1] &= ~lf[1:]  # a "\r" ends a record by itself only when no "\n" follows
-        candidates = np.flatnonzero(lf | cr)
         outside = ((np.searchsorted(quotes, candidates) + self._quotes) & 1) == 0
         ends = candidates[outside]
-        # Look back across the seam: prepend the previous chunk's last two bytes.
-        ext = np.concatenate([self._carry, data])
-        before, before2 = ext[ends + 1], ext[ends]
-        after_end = (before == _LF) | (before == _CR)
-        # Blank: nothing between the previous record end and this one (CRLF is one end).
-        blank = np.where(
-            data[ends] == _LF,
-            (before == _LF) | ((before == _CR) & ((before2 == _LF) | (before2 == _CR))),
-            after_end,
+        # The two bytes before each end, looking back into the previous chunk if needed.
+        before = np.where(ends >= 1, data[np.maximum(ends - 1, 0)], self._carry[1])
+        before2 = np.where(
+            ends >= 2, data[np.maximum(ends - 2, 0)], self._carry[np.minimum(ends, 1)]
         )
+        # Blank: nothing between the previous record end and this one (CRLF is one end).
+        blank = (before == _LF) | (before == _CR)
+        crlf = (data[ends] == _LF) & (before == _CR)
+        blank[crlf] = (before2[crlf] == _LF) | (before2[crlf] == _CR)
         self._records += int(np.count_nonzero(~blank))
         self._tail = bool(len(data) - 1 - ends[-1]) if len(ends) else True
         self._quotes += len(quotes)
-        self._carry = ext[-2:].copy()
+        self._carry = np.concatenate([self._carry, data[-2:]])[-2:]
 
     def rows(self) -> int:
         """Data rows so far: records (plus an unterminated last one) minus the header."""

@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     country = args.country
     if country is None:
         from migstats.synth.generate import generate
@@ -81,7 +82,7 @@ def main() -> None:
     for src in report.sources:
         print(f"  {src.source:32s} delivered {src.delivered:,} quarantined {src.quarantined:,}")
     try:
-        from migstats.harmonise.stage import harmonise_project  # type: ignore[attr-defined]
+        from migstats.ingest import harmonise_project
     except ImportError:
         print("harmonise: not available yet")
     else:

@@ -101,9 +101,7 @@ def _parsed_columns(formats: Sequence[str], years: tuple[int, int], source: str)
     lo, hi = years
     inner = ", ".join(f"{_expression(f)} AS r{i}" for i, f in enumerate(formats))
     within = f"BETWEEN TIMESTAMP '{lo:04d}-01-01' AND TIMESTAMP '{hi:04d}-12-31 23:59:59'"
-    outer = ", ".join(
-        f"CASE WHEN r{i} {within} THEN r{i} END AS p{i}" for i in range(len(formats))
-    )
+    outer = ", ".join(f"CASE WHEN r{i} {within} THEN r{i} END AS p{i}" for i in range(len(formats)))
     return f"SELECT {outer} FROM (SELECT {inner} FROM {source})"
 
 
@@ -222,8 +220,7 @@ def parse_dates(
     text = as_text(values)
     trimmed = pc.utf8_trim_whitespace(text)
     blank = pc.fill_null(pc.equal(trimmed, ""), True)
-    filled = pc.filter(trimmed, pc.invert(blank))
-    filled = filled.combine_chunks() if isinstance(filled, pa.ChunkedArray) else filled
+    filled = pc.filter(trimmed, pc.invert(blank)).combine_chunks()
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")  # parsed rows align with input
@@ -238,7 +235,9 @@ def parse_dates(
     dates = pc.cast(stamps, pa.date32())
     failed_mask = pc.and_(pc.invert(blank), pc.is_null(stamps))
     rows = pc.indices_nonzero(failed_mask)
-    failures = pa.table({"row": pc.cast(rows, pa.int64()), "value": pc.take(text, rows)})
+    # (Arrow's take over a chunked column is slow even for no indices: skip it then.)
+    failed_values = pc.take(text.combine_chunks(), rows) if len(rows) else pa.array([], pa.string())
+    failures = pa.table({"row": pc.cast(rows, pa.int64()), "value": failed_values})
     result = DateParse(
         column=column,
         format=chosen,

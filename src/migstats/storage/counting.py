@@ -62,7 +62,7 @@ class CsvRecordCounter:
         """Count the records ending in ``chunk``."""
         if self._decoder is not None:
             chunk = self._decoder.decode(chunk).encode("utf-8")
-        data = self._pending + chunk
+        data = self._pending + chunk if self._pending else chunk
         # A final "\r" may be half of "\r\n": decide when the next byte is known.
         self._pending = b"\r" if data.endswith(b"\r") else b""
         self._scan(data[:-1] if self._pending else data)

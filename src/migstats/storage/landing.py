@@ -181,17 +181,14 @@ def _locate(
             codecs.lookup(src.encoding)
         except LookupError:
             problems.append(f"{src.name}: unknown encoding {src.encoding!r}")
-        infos: list[ObjectInfo | None] = []
-        for key in (src.path, src.dictionary):
-            if key is None:
-                infos.append(None)
-                continue
+        located: list[ObjectInfo] = []
+        for key in [k for k in (src.path, src.dictionary) if k]:
             try:
-                infos.append(store.info(key))
+                located.append(store.info(key))
             except ObjectNotFoundError as err:
                 problems.append(f"{src.name}: {err.location} does not exist")
-        if len(infos) == 2 and infos[0] is not None:
-            found.append((infos[0], infos[1]))
+        if len(located) == len(names):
+            found.append((located[0], located[1] if src.dictionary else None))
     if problems:
         raise UserInputError(
             f"Cannot land {len(problems)} source file(s)",

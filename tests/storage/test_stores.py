@@ -85,3 +85,25 @@ def test_s3_missing_bucket_is_a_user_error(s3_endpoint: str) -> None:
     store = s3_store(s3_endpoint, "no-such-bucket", "")
     with pytest.raises(UserInputError, match="NoSuchBucket"):
         store.keys()
+
+
+def test_s3_download_cut_midway_is_a_user_error() -> None:
+    from migstats.storage.s3 import _Download
+
+    class Cut:
+        def read(self, size: int = -1, /) -> bytes:
+            raise ConnectionResetError("reset by peer")
+
+        def close(self) -> None:
+            pass
+
+    with pytest.raises(UserInputError, match="was interrupted"):
+        _Download(Cut(), "s3://b/k").read(10)
+
+
+def test_local_listing_stays_inside_the_root(tmp_path: Path) -> None:
+    (tmp_path / "outside.csv").write_text("x")
+    store = LocalStore(tmp_path / "root")
+    store.put("a/x.csv", b"1")
+    assert store.keys("../") == []
+    assert store.keys("a/") == ["a/x.csv"]

@@ -60,8 +60,10 @@ def get_engine(engine: str | Engine = "duckdb") -> Engine:
     )
 
 
-def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> SparkSession:
+def spark_session(
+    master: str = "local[*]", shuffle_partitions: int = 4, driver_memory: str = "4g"
+) -> SparkSession:
     """The shared local Spark session (see :func:`migstats.engine.spark_engine.spark_session`)."""
     from migstats.engine.spark_engine import spark_session as make_session
 
-    return make_session(master, shuffle_partitions)
+    return make_session(master, shuffle_partitions, driver_memory)

@@ -43,12 +43,15 @@ def _require_pyspark() -> Any:
     return pyspark
 
 
-def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> SparkSession:
+def spark_session(
+    master: str = "local[*]", shuffle_partitions: int = 4, driver_memory: str = "4g"
+) -> SparkSession:
     """A Spark session for migstats (created once per process, then reused).
 
     Local mode by default; Python workers run this interpreter, so they import the same
     migstats. Dates travel as ``DATE`` and the session time zone is UTC, so nothing
-    depends on the machine's clock or zone.
+    depends on the machine's clock or zone. In local mode the executors live in the
+    driver's JVM, hence ``driver_memory`` (a cap, not a reservation).
     """
     _require_pyspark()
     from pyspark.sql import SparkSession
@@ -60,6 +63,7 @@ def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> Spar
         session = (
             SparkSession.builder.master(master)
             .appName("migstats")
+            .config("spark.driver.memory", driver_memory)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", str(shuffle_partitions))

@@ -23,7 +23,7 @@ a citizen's crossing). Fuzzy matching only ever produces candidates for ``review
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -345,13 +345,3 @@ def fuzzy_candidates(
         best[code] = max(best.get(code, 0.0), float(score))
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return tuple(Candidate(code, label(code), round(score, 1)) for code, score in ranked)
-
-
-def unique_code(codes: Iterable[str]) -> str | None:
-    """The single code in ``codes``, or ``None`` when there are none or several.
-
-    >>> unique_code(["BGD", "BGD"]), unique_code(["BGD", "IND"])
-    ('BGD', None)
-    """
-    distinct = set(codes)
-    return distinct.pop() if len(distinct) == 1 else None

@@ -29,7 +29,7 @@ sent to review instead of coded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -52,7 +52,7 @@ from migstats.harmonise.codebook import (
 from migstats.refdata import geography as geo
 from migstats.refdata.occupations import normalise_title
 
-__all__ = ["PlaceCoder", "code_places", "phonetic_key"]
+__all__ = ["PlaceCoder", "atoll_column", "code_places", "phonetic_key"]
 
 _ISLAND_CODE = re.compile(r"([A-Za-z]{1,3})\s*-?\s*(\d{1,2})")
 _CODE_PREFIX = re.compile(r"([A-Za-z]{1,3})\s*[.:]\s*(.+)")
@@ -86,17 +86,22 @@ def _atolls() -> dict[str, geo.Atoll]:
 
 @cache
 def _atoll_keys() -> dict[str, str]:
-    """Normalised atoll code, name and official name (with and without "atoll") -> code."""
+    """Normalised atoll code, name and official name (with and without "atoll") -> code.
+
+    A form that is also an island's name is left out: "Male" is the island (Malé), not
+    "Male Atoll" (Kaafu).
+    """
     index: dict[str, str] = {}
     for a in geo.atolls():
         for text in (a.code, a.name, a.official_name):
             key = normalise_title(text)
             for form in (key, key.removesuffix(" atoll"), f"{key} atoll"):
-                index.setdefault(form, a.code)
+                if form not in _names():
+                    index.setdefault(form, a.code)
     return index
 
 
-def _index(keyer: Any) -> dict[str, tuple[str, ...]]:
+def _index(keyer: Callable[[str], str]) -> dict[str, tuple[str, ...]]:
     found: dict[str, set[str]] = {}
     for i in geo.islands():
         for name in (i.name, *i.variants):
@@ -278,6 +283,15 @@ class PlaceCoder:
         return _label(code)
 
 
+def atoll_column(stem: str) -> str:
+    """Name of the atoll column next to the island column ``<stem>_code``.
+
+    >>> atoll_column("island"), atoll_column("work_island")
+    ('atoll_code', 'work_atoll_code')
+    """
+    return "atoll_code" if stem == "island" else f"{stem.removesuffix('_island')}_atoll_code"
+
+
 def code_places(
     values: pa.Array | pa.ChunkedArray | Sequence[Any],
     *,
@@ -301,6 +315,5 @@ def code_places(
     """
     coded = code_column(PlaceCoder(on), values, column=column, prefix=prefix, overrides=overrides)
     stem = prefix or column
-    atoll = "atoll_code" if stem == "island" else f"{stem.removesuffix('_island')}_atoll_code"
-    names = [atoll if n == f"{stem}_atoll" else n for n in coded.table.column_names]
+    names = [atoll_column(stem) if n == f"{stem}_atoll" else n for n in coded.table.column_names]
     return replace(coded, table=coded.table.rename_columns(names))

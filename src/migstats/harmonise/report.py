@@ -141,7 +141,8 @@ class CodingReport:
 
     def render(self) -> str:
         """A fixed-width text summary for people (console, logs)."""
-        header = f"{'column':<22}{'rows':>10}" + "".join(f"{m[:9]:>10}" for m in METHODS)
+        labels = {"not_applicable": "n/a"}
+        header = f"{'column':<22}{'rows':>10}" + "".join(f"{labels.get(m, m):>10}" for m in METHODS)
         lines = [f"Coding report: {self.kind}", header]
         for v in self.variables:
             shares = "".join(f"{100 * v.share(m):>9.1f}%" for m in METHODS)

@@ -63,7 +63,7 @@ from migstats.harmonise.countries import code_countries
 from migstats.harmonise.dates import parse_dates
 from migstats.harmonise.industries import code_industries
 from migstats.harmonise.occupations import code_occupations
-from migstats.harmonise.places import code_places
+from migstats.harmonise.places import atoll_column, code_places
 from migstats.harmonise.purposes import code_purposes
 from migstats.harmonise.reference import CodeList
 from migstats.harmonise.report import (
@@ -139,10 +139,6 @@ def _date_names(column: str) -> tuple[str, str]:
     return f"{stem}_date", f"{stem}_timestamp"
 
 
-def _atoll_name(stem: str) -> str:
-    return "atoll_code" if stem == "island" else f"{stem.removesuffix('_island')}_atoll_code"
-
-
 def harmonised_columns(kind: str) -> tuple[str, ...]:
     """Names of the columns :func:`harmonise_table` can add for ``kind`` (a timestamp
     column only appears when the detected format has a time).
@@ -163,7 +159,7 @@ def harmonised_columns(kind: str) -> tuple[str, ...]:
             continue
         names += {
             _COUNTRY: [f"{stem}_iso3", f"{stem}_m49", f"{stem}_is_m49"],
-            "place": [f"{stem}_code", _atoll_name(stem)],
+            "place": [f"{stem}_code", atoll_column(stem)],
             "occupation": [f"{stem}_isco"],
             "industry": [f"{stem}_isic", f"{stem}_section"],
             "purpose": [stem],

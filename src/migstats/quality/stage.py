@@ -15,13 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from migstats.config import ProjectConfig
 from migstats.errors import UserInputError
 from migstats.quality.report import QualityReport
-from migstats.quality.validate import SourceValidation, validate_source
+from migstats.quality.validate import validate_source
 from migstats.sources.read import read_raw
 
 Progress = Callable[[str, int], None]
@@ -55,41 +52,25 @@ def validate_project(
         if progress:
             progress(f"validate {source.name}", 0)
         snap = load_snapshot(latest_snapshot(cfg, source.name))
-        raw = read_raw(
+        with read_raw(
             snap.data_path,
             source.format,
             encoding=source.encoding,
             delimiter=source.delimiter,
             sheet=source.sheet,
-        )
-        result = validate_source(
-            raw, source, _dictionary(snap.dictionary_path), cfg.period, cfg.quality
-        )
-        _write_zone(ws / "clean" / f"{source.name}.parquet", result, snap.manifest.snapshot_id)
-        pq.write_table(result.quarantine, _tmp(ws / "quarantine" / f"{source.name}.parquet"))
-        _commit(ws / "quarantine" / f"{source.name}.parquet")
-        # The clean table is on disk now; keep only the counts in memory.
-        result.clean = result.clean.slice(0, 0)
+        ) as raw:
+            result = validate_source(
+                raw,
+                source,
+                _dictionary(snap.dictionary_path),
+                cfg.period,
+                cfg.quality,
+                clean_path=ws / "clean" / f"{source.name}.parquet",
+                quarantine_path=ws / "quarantine" / f"{source.name}.parquet",
+                tags={"_source": source.name, "_snapshot": snap.manifest.snapshot_id},
+            )
         report.sources.append(result)
         if progress:
             progress(f"validate {source.name}", 1)
     report.write(ws / "reports")
     return report
-
-
-def _tmp(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(path.name + ".tmp")
-
-
-def _commit(path: Path) -> None:
-    path.with_name(path.name + ".tmp").replace(path)
-
-
-def _write_zone(path: Path, result: SourceValidation, snapshot: str) -> None:
-    n = result.clean.num_rows
-    table = result.clean.append_column(
-        "_source", pa.repeat(pa.scalar(result.source), n)
-    ).append_column("_snapshot", pa.repeat(pa.scalar(snapshot), n))
-    pq.write_table(table, _tmp(path), compression="zstd")
-    _commit(path)

@@ -11,9 +11,9 @@ import dataclasses
 import difflib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from migstats.config import PeriodSection, QualitySection, SourceSection
@@ -99,11 +99,18 @@ def validate_source(
     dictionary: dict[str, Any] | None,
     period: PeriodSection,
     quality: QualitySection,
+    *,
+    clean_path: Path | None = None,
+    quarantine_path: Path | None = None,
+    tags: dict[str, str] | None = None,
 ) -> SourceValidation:
     """Check ``raw`` against its dictionary and the domain's rules.
 
     Returns the typed canonical rows that passed (``clean``), the rows set aside with
-    their reasons (``quarantine``) and a result per rule.
+    their reasons (``quarantine``) and a result per rule. With ``clean_path`` and
+    ``quarantine_path`` the two tables are written there as Parquet by DuckDB (a national
+    file never passes through Python memory) and come back empty; ``tags`` are constant
+    columns added to the clean rows (e.g. the source and snapshot).
     """
     n = raw.delivered
     columns, missing = mapped_columns(source, raw.header, dictionary)
@@ -139,20 +146,29 @@ def validate_source(
     primary_key = list((dictionary or {}).get("primaryKey", []) or [])
     rules = [r for c in columns for r in column_rules(c, primary_key)]
     rules += cross_field_rules(source.kind, {c.canonical.name for c in columns}, period)
-    clean, quarantine, rule_results = _run(raw, source, columns, rules, quality.examples_per_rule)
-    results += rule_results
-    quarantined = quarantine.num_rows + raw.rejected.num_rows
+    out = _run(
+        raw,
+        source,
+        columns,
+        rules,
+        quality.examples_per_rule,
+        clean_path,
+        quarantine_path,
+        tags or {},
+    )
+    results += out.results
     result = SourceValidation(
         source=source.name,
         kind=source.kind,
         file=raw.path.name,
         delivered=n,
-        accepted=clean.num_rows,
-        quarantined=quarantined,
+        accepted=out.accepted,
+        quarantined=out.quarantined,
         rules=results,
-        clean=clean,
-        quarantine=_with_rejected(quarantine, raw),
+        clean=out.clean,
+        quarantine=out.quarantine,
     )
+    quarantined = out.quarantined
     blocking = any(r.severity == "error" and r.code == "MISSING_COLUMN" for r in results)
     share = quarantined / n if n else 0.0
     result.valid = not blocking and share <= quality.max_quarantine_share
@@ -173,7 +189,11 @@ def _detect_date_formats(
         if c.canonical.type not in ("date", "datetime") or stated:
             out.append(c)
             continue
-        found = parse_dates(raw.table.column(c.source_column), column=c.canonical.name)
+        # The format is a property of the file: detect it on the distinct values.
+        values = raw.con.sql(
+            f"SELECT DISTINCT {q(c.source_column)} FROM raw_input"
+        ).to_arrow_table()
+        found = parse_dates(values.column(0), column=c.canonical.name)
         if found.format and found.format != EXCEL and not found.format.startswith("%Y-%m-%d"):
             c = MappedColumn(c.canonical, c.source_column, {**c.field, "format": found.format})
         if found.ambiguous and found.format:
@@ -182,14 +202,27 @@ def _detect_date_formats(
     return out, ambiguous
 
 
+@dataclass
+class _RunOutput:
+    accepted: int
+    quarantined: int
+    clean: pa.Table
+    quarantine: pa.Table
+    results: list[RuleResult]
+
+
 def _run(
     raw: RawTable,
     source: SourceSection,
     columns: list[MappedColumn],
     rules: list[Rule],
     examples: int,
-) -> tuple[pa.Table, pa.Table, list[RuleResult]]:
+    clean_path: Path | None,
+    quarantine_path: Path | None,
+    tags: dict[str, str],
+) -> _RunOutput:
     n = raw.delivered
+    con = raw.con
     raw_cols = ", ".join(
         f"{raw_expr(c, source.codes.get(c.canonical.name, {}))} AS {c.raw}" for c in columns
     )
@@ -207,53 +240,62 @@ def _run(
         for c in columns
         if any(r.code == "DUPLICATE_KEY" and r.field == c.canonical.name for r in rules)
     ]
-    con = duckdb.connect()
-    try:
-        con.register("raw_input", raw.table)
-        # The delivered columns stay in the registered Arrow table (no copy); only the
-        # quarantine joins them back.
-        staged = f"SELECT {RECORD}" + (f", {raw_cols}" if raw_cols else "") + " FROM raw_input"
-        typed = f"SELECT *{', ' + typed_cols if typed_cols else ''} FROM ({staged})"
-        joins = ""
-        for k, c in enumerate(keyed):
-            first = q("__first_" + c.canonical.name)
-            joins += (
-                f" LEFT JOIN (SELECT {c.raw} AS __key{k}, min({RECORD}) AS {first} FROM typed_rows "
-                f"WHERE {c.raw} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) d{k} "
-                f"ON d{k}.__key{k} = t.{c.raw}"
-            )
-        # Materialise the typed values once (nested views would re-evaluate every inlined
-        # expression in each query); the delivered columns stay in the Arrow table.
-        log.debug("validation of %s, typed rows:\n%s", source.name, typed)
-        con.execute(f"CREATE TEMP TABLE typed_rows AS {typed}")
-        con.execute(
-            "CREATE TEMP TABLE flagged AS SELECT *"
-            + (f", {flags}" if flags else "")
-            + f" FROM (SELECT * FROM typed_rows t{joins})"
+    staged = f"SELECT {RECORD}" + (f", {raw_cols}" if raw_cols else "") + " FROM raw_input"
+    typed = f"SELECT *{', ' + typed_cols if typed_cols else ''} FROM ({staged})"
+    joins = ""
+    for k, c in enumerate(keyed):
+        # Later copies of a key: the first record of each repeated key, by a group-by.
+        first = q("__first_" + c.canonical.name)
+        key_expr = raw_expr(c, source.codes.get(c.canonical.name, {}))
+        joins += (
+            f" LEFT JOIN (SELECT {key_expr} AS __key{k}, min({RECORD}) AS {first} "
+            f"FROM raw_input WHERE {key_expr} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) "
+            f"d{k} ON d{k}.__key{k} = t.{c.raw}"
         )
-        counts: list[Any] = []
-        if rules:
-            aggregates = ", ".join(
-                f"count(*) FILTER (WHERE f{i}), "
-                f"list({{'record': {RECORD}, 'value': CAST({_value_of(r, columns)} AS VARCHAR)}} "
-                f"ORDER BY {RECORD}) FILTER (WHERE f{i})[1:{examples}]"
-                for i, r in enumerate(rules)
-            )
-            counts = list(con.sql(f"SELECT {aggregates} FROM flagged").fetchall()[0])
-        canonical = ", ".join(f"{c.typed} AS {q(c.canonical.name)}" for c in columns)
-        clean = con.sql(
-            f"SELECT {RECORD}"
-            + (f", {canonical}" if canonical else "")
-            + f" FROM flagged WHERE NOT ({any_error}) ORDER BY {RECORD}"
-        ).to_arrow_table()
-        reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
-        quarantine = con.sql(
-            f"SELECT r.{RECORD}, {', '.join('r.' + q(c) for c in raw.header)}, "
-            f"array_to_string({reason_list}, '; ') AS reasons "
-            f"FROM flagged f JOIN raw_input r USING ({RECORD}) WHERE {any_error} ORDER BY 1"
-        ).to_arrow_table()
-    finally:
-        con.close()
+    log.debug("validation of %s, typed rows:\n%s", source.name, typed)
+    # One materialisation: typed values and rule flags, computed once; the delivered
+    # columns stay where the reader put them and only the quarantine joins them back.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE flagged AS SELECT *"
+        + (f", {flags}" if flags else "")
+        + f" FROM ({typed}) t{joins}"
+    )
+    counts: list[Any] = []
+    if rules:
+        aggregates = ", ".join(
+            f"count(*) FILTER (WHERE f{i}), "
+            f"list({{'record': {RECORD}, 'value': CAST({_value_of(r, columns)} AS VARCHAR)}} "
+            f"ORDER BY {RECORD}) FILTER (WHERE f{i})[1:{examples}]"
+            for i, r in enumerate(rules)
+        )
+        counts = list(con.sql(f"SELECT {aggregates} FROM flagged").fetchall()[0])
+    canonical = ", ".join(f"{c.typed} AS {q(c.canonical.name)}" for c in columns)
+    tag_cols = "".join(f", {_lit(v)} AS {q(k)}" for k, v in tags.items())
+    clean_sql = (
+        f"SELECT {RECORD}"
+        + (f", {canonical}" if canonical else "")
+        + tag_cols
+        + f" FROM flagged WHERE NOT ({any_error}) ORDER BY {RECORD}"
+    )
+    reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
+    con.register("rejected_rows", raw.rejected)
+    delivered_cols = ", ".join("r." + q(c) for c in raw.header)
+    quarantine_sql = (
+        f"SELECT r.{RECORD}, {delivered_cols}, array_to_string({reason_list}, '; ') AS reasons, "
+        f"CAST(NULL AS VARCHAR) AS raw_line "
+        f"FROM flagged f JOIN raw_input r USING ({RECORD}) WHERE {any_error} "
+        f"UNION ALL BY NAME SELECT {RECORD}, 'MALFORMED_ROW: ' || error AS reasons, "
+        f"raw AS raw_line FROM rejected_rows ORDER BY {RECORD}"
+    )
+    accepted = int(
+        con.sql(f"SELECT count(*) FROM flagged WHERE NOT ({any_error})").fetchall()[0][0]
+    )
+    quarantined = int(
+        con.sql(f"SELECT count(*) FROM flagged WHERE {any_error}").fetchall()[0][0]
+    ) + int(raw.rejected.num_rows)
+    clean = _write_or_fetch(con, clean_sql, clean_path)
+    quarantine = _write_or_fetch(con, quarantine_sql, quarantine_path)
+    con.execute("DROP TABLE flagged")
     results = []
     for i, r in enumerate(rules):
         count = int(counts[2 * i])
@@ -272,7 +314,20 @@ def _run(
                 list(counts[2 * i + 1] or []),
             )
         )
-    return clean, quarantine, results
+    return _RunOutput(accepted, quarantined, clean, quarantine, results)
+
+
+def _write_or_fetch(con: Any, sql: str, path: Path | None) -> pa.Table:
+    """The query's rows as Arrow, or written to ``path`` (Parquet, atomically) by DuckDB."""
+    if path is None:
+        table: pa.Table = con.sql(sql).to_arrow_table()
+        return table
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    con.execute(f"COPY ({sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+    tmp.replace(path)
+    empty: pa.Table = con.sql(f"SELECT * FROM ({sql}) LIMIT 0").to_arrow_table()
+    return empty
 
 
 def _value_of(rule: Rule, columns: list[MappedColumn]) -> str:
@@ -284,29 +339,3 @@ def _value_of(rule: Rule, columns: list[MappedColumn]) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _with_rejected(quarantine: pa.Table, raw: RawTable) -> pa.Table:
-    """Quarantined rows from rules and from the parser, in one table (text columns)."""
-    rejected = raw.rejected
-    if not rejected.num_rows:
-        return quarantine
-    parsed = {
-        RECORD: rejected[RECORD],
-        **{
-            c: pa.nulls(rejected.num_rows, pa.string())
-            for c in quarantine.column_names
-            if c not in (RECORD, "reasons")
-        },
-        "reasons": pa.array([f"MALFORMED_ROW: {e}" for e in rejected["error"].to_pylist()]),
-        "raw_line": rejected["raw"],
-    }
-    rejected_table = pa.table(parsed)
-    out = pa.concat_tables(
-        [
-            quarantine.append_column("raw_line", pa.nulls(quarantine.num_rows, pa.string())),
-            rejected_table.select([*quarantine.column_names, "raw_line"]),
-        ],
-        promote_options="permissive",
-    )
-    return out.sort_by(RECORD)

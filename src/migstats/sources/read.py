@@ -13,6 +13,8 @@ rejected lines with their line numbers), Excel by fastexcel, Parquet by Arrow.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +45,49 @@ _ENCODINGS = {
 @dataclass
 class RawTable:
     """A file as delivered: text columns in file order, and the rows that could not be
-    parsed. ``delivered`` = accepted rows + rejected rows."""
+    parsed. ``delivered`` = accepted rows + rejected rows.
+
+    The accepted rows live in a DuckDB connection as ``raw_input`` (``_record`` and the
+    delivered columns) so that a national file is held compressed and can spill to disk;
+    :attr:`table` materialises them as Arrow for small files and tests.
+    """
 
     path: Path
-    table: pa.Table
+    con: duckdb.DuckDBPyConnection
     rejected: pa.Table  # _record, line, raw, error
     header: list[str]
+    accepted: int
 
     @property
     def delivered(self) -> int:
-        return int(self.table.num_rows) + int(self.rejected.num_rows)
+        return self.accepted + int(self.rejected.num_rows)
+
+    @property
+    def table(self) -> pa.Table:
+        """The accepted rows as an Arrow table, in file order."""
+        return self.con.sql(f"SELECT * FROM raw_input ORDER BY {RECORD}").to_arrow_table()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> RawTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for one source, allowed to spill to disk beyond its memory
+    limit (``MIGSTATS_DUCKDB_MEMORY``, default 6GB) so a national file fits on 2 cores and
+    a few GB."""
+    con = duckdb.connect()
+    spill = Path(tempfile.gettempdir()) / "migstats-duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('MIGSTATS_DUCKDB_MEMORY', '6GB')}'")
+    con.execute("SET preserve_insertion_order = true")
+    return con
 
 
 _REJECTED_SCHEMA = pa.schema(
@@ -96,16 +131,16 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
             encoding,
             f"use one of {', '.join(sorted(_ENCODINGS))} (or convert the file to UTF-8)",
         )
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute(
-            "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true, header = true, "
-            "delim = ?, quote = '\"', escape = '\"', encoding = ?, store_rejects = true, "
-            "null_padding = false)",
+            "CREATE TABLE csv_rows AS SELECT * FROM read_csv(?, all_varchar = true, "
+            "header = true, delim = ?, quote = '\"', escape = '\"', encoding = ?, "
+            "store_rejects = true, null_padding = false)",
             [str(path), delimiter, enc],
         )
-        header = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
-        table = con.sql("SELECT * FROM raw").to_arrow_table()
+        header = [r[0] for r in con.execute("DESCRIBE csv_rows").fetchall()]
+        accepted = int(con.sql("SELECT count(*) FROM csv_rows").fetchall()[0][0])
         # One rejected row per bad line (DuckDB lists one error per missing column).
         rejected = con.sql(
             "SELECT line, any_value(csv_line) AS raw, "
@@ -113,19 +148,28 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
             "FROM reject_errors GROUP BY line ORDER BY line"
         ).to_arrow_table()
     except duckdb.Error as err:
+        con.close()
         raise UserInputError(
             f"Cannot read {path.name} as CSV",
             str(err).splitlines()[0],
             "check the delimiter and encoding in the project file",
         ) from None
-    finally:
-        con.close()
     lines = np.asarray(rejected.column("line").to_numpy(zero_copy_only=False), np.int64)
     # Records are numbered from the first line after the header; a bad line's record
     # number is its line minus the header (exact unless quoted newlines precede it).
     bad_records = np.sort(lines - 1)
-    records = _records_around(table.num_rows, bad_records)
-    table = table.add_column(0, RECORD, pa.array(records))
+    # Accepted row i (0-based, rowid = file order) is record i + 1 + the number of bad
+    # records before it: an as-of join on the few bad records, not a join on every row.
+    before = bad_records - 1 - np.arange(len(bad_records))
+    con.register(
+        "bad_before",
+        pa.table({"before": pa.array(before), "n": pa.array(np.arange(1, len(before) + 1))}),
+    )
+    con.execute(
+        f"CREATE VIEW raw_input AS SELECT r.rowid + 1 + coalesce(b.n, 0) AS {RECORD}, "
+        + ", ".join(f"r.{_q(c)}" for c in header)
+        + " FROM csv_rows r ASOF LEFT JOIN bad_before b ON r.rowid >= b.before"
+    )
     rejected_table = pa.table(
         {
             RECORD: pa.array(bad_records),
@@ -137,22 +181,19 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
     )
     if rejected_table.num_rows:
         log.info("%s: %d rows could not be parsed", path.name, rejected_table.num_rows)
-    return RawTable(path, table, rejected_table, header)
+    return RawTable(path, con, rejected_table, header, accepted)
 
 
-def _records_around(n_accepted: int, bad_records: np.ndarray) -> np.ndarray:
-    """Record numbers (1-based) of accepted rows, skipping those of rejected rows.
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
-    >>> _records_around(3, np.array([2])).tolist()
-    [1, 3, 4]
-    """
-    i = np.arange(n_accepted, dtype=np.int64)
-    if not len(bad_records):
-        return i + 1
-    # The k-th accepted row sits after every rejected record number r with r - (its
-    # rank) <= k, i.e. the number of accepted rows before it.
-    before = bad_records - 1 - np.arange(len(bad_records))
-    return i + 1 + np.searchsorted(before, i, side="right")
+
+def _from_arrow(path: Path, table: pa.Table, header: list[str]) -> RawTable:
+    con = connect()
+    with_record = table.add_column(0, RECORD, pa.array(np.arange(1, table.num_rows + 1)))
+    con.register("arrow_input", with_record)
+    con.execute("CREATE VIEW raw_input AS SELECT * FROM arrow_input")
+    return RawTable(path, con, _REJECTED_SCHEMA.empty_table(), header, int(table.num_rows))
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
@@ -170,16 +211,14 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
         )
     data = reader.load_sheet(sheet if sheet is not None else 0, dtypes="string").to_arrow()
     table = pa.table([c.cast(pa.string()) for c in data.columns], names=data.column_names)
-    table = table.add_column(0, RECORD, pa.array(np.arange(1, table.num_rows + 1)))
-    return RawTable(path, table, _REJECTED_SCHEMA.empty_table(), list(data.column_names))
+    return _from_arrow(path, table, list(data.column_names))
 
 
 def _read_parquet(path: Path) -> RawTable:
     data = pq.read_table(path)
     cols = [_as_text(c) for c in data.columns]
     table = pa.table(cols, names=data.column_names)
-    table = table.add_column(0, RECORD, pa.array(np.arange(1, table.num_rows + 1)))
-    return RawTable(path, table, _REJECTED_SCHEMA.empty_table(), list(data.column_names))
+    return _from_arrow(path, table, list(data.column_names))
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:

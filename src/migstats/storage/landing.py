@@ -153,13 +153,7 @@ def land(
                 item = _land_source(store, src, data, dictionary, landing, index, rehash, progress)
                 results.append(item)
                 index.write(landing)
-                log.info(
-                    "%s: %s snapshot %s (%d rows)",
-                    src.name,
-                    item.status,
-                    item.snapshot_id,
-                    item.rows,
-                )
+                log.info("%s: %s snapshot %s", src.name, item.status, item.snapshot_id)
         finally:
             _clean_staging(landing)
     return LandingReport(tuple(results))

@@ -49,9 +49,11 @@ class LocalStore(Store):
         return ObjectInfo(key, st.st_size, f"{st.st_size:x}-{st.st_mtime_ns:x}", str(path))
 
     def list_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        if not self.root.is_dir():
+        # Walk only the folder the prefix names (its part up to the last "/").
+        top = self.root / prefix.rpartition("/")[0] if "/" in prefix else self.root
+        if not top.is_dir() or not top.resolve().is_relative_to(self.root):
             return
-        for path in sorted(self.root.rglob("*")):
+        for path in sorted(top.rglob("*")):
             key = path.relative_to(self.root).as_posix()
             if path.is_file() and key.startswith(prefix) and not key.endswith(PARTIAL_SUFFIX):
                 yield self._describe(path)

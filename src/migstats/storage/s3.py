@@ -143,7 +143,7 @@ class S3Store(Store):
     def _open(self, key: str) -> Reader:
         with self._errors(key):
             body: Reader = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"]
-        return body
+        return _Download(body, self._where(key))
 
     def put(self, key: str, data: bytes | IO[bytes]) -> ObjectInfo:
         with self._errors(key):
@@ -154,3 +154,28 @@ class S3Store(Store):
                 self.client.upload_fileobj(data, self.bucket, self.prefix + key)
         log.debug("put %s", self._where(key))
         return self.info(key)
+
+
+class _Download:
+    """An object's body; a connection lost mid-way is an error the user can act on."""
+
+    def __init__(self, body: Reader, location: str) -> None:
+        self.body = body
+        self.location = location
+
+    def read(self, size: int = -1, /) -> bytes:
+        from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+            BotoCoreError,
+        )
+
+        try:
+            return self.body.read(size)
+        except (BotoCoreError, OSError) as err:
+            raise UserInputError(
+                f"Download of {self.location} was interrupted",
+                str(err) or type(err).__name__,
+                "run `migstats land` again (nothing partial was kept)",
+            ) from err
+
+    def close(self) -> None:
+        self.body.close()

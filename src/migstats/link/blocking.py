@@ -1,0 +1,70 @@
+"""Blocking rules: which pairs a model scores, and which it trains on.
+
+Prediction rules are unions (a pair found by any rule is scored once), chosen so that
+each known fault still leaves one rule that catches the pair: a day/month swap keeps
+the name skeleton and year of birth; a typo in the name keeps the date of birth; a
+census record without a date of birth keeps name skeleton, sex and citizenship.
+Training rules block on one group of fields so EM can estimate the others.
+
+>>> dedup_prediction_rules()[0]["blocking_rule"]
+'l."date_of_birth" = r."date_of_birth" and l."sex" = r."sex"'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "census_prediction_rules",
+    "census_training_rules",
+    "dedup_prediction_rules",
+    "dedup_training_rules",
+    "permit_prediction_rules",
+]
+
+Rule = dict[str, Any]
+
+
+def _on(*cols: str) -> Rule:
+    return {
+        "blocking_rule": " and ".join(f'l."{c}" = r."{c}"' for c in cols),
+        "sql_dialect": "duckdb",
+    }
+
+
+def _sql(rule: str) -> Rule:
+    return {"blocking_rule": rule, "sql_dialect": "duckdb"}
+
+
+_SKELETON_YEAR = _sql(
+    'l."name_skeleton" = r."name_skeleton" and year(l."date_of_birth") = year(r."date_of_birth")'
+)
+
+
+def dedup_prediction_rules() -> list[Rule]:
+    """Traveller pairs to score: same birth date and sex, or same name skeleton and year."""
+    return [_on("date_of_birth", "sex"), _SKELETON_YEAR]
+
+
+def dedup_training_rules() -> list[Rule]:
+    """EM passes for deduplication: one blocks on birth date, one on the name."""
+    return [_on("date_of_birth"), _on("full_name", "nationality")]
+
+
+def census_prediction_rules() -> list[Rule]:
+    """Census person and border person pairs to score."""
+    return [
+        _on("nationality", "sex", "name_skeleton"),
+        _on("date_of_birth"),
+        _on("nationality", "sex", "age"),
+    ]
+
+
+def census_training_rules() -> list[Rule]:
+    """EM passes for census to border: on age and nationality, then on the name."""
+    return [_on("nationality", "age", "sex"), _on("name_skeleton")]
+
+
+def permit_prediction_rules() -> list[Rule]:
+    """Permit holder and border person pairs to score (no shared document number)."""
+    return [_on("date_of_birth", "sex"), _SKELETON_YEAR, _on("full_name", "nationality")]

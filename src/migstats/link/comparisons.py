@@ -1,0 +1,146 @@
+"""Comparisons for the Fellegi-Sunter models, as Splink settings dictionaries.
+
+Written as plain dictionaries (Splink's own settings JSON), so that a saved model
+file shows exactly what was compared and can be read back without this code. The
+levels are built for the faults of administrative person data in the Maldives:
+transliterated names (a shared consonant skeleton), typos (Jaro-Winkler and
+Damerau-Levenshtein), dates of birth with day and month swapped, and census ages
+set against dates of birth.
+
+>>> [lvl["label_for_charts"] for lvl in name_comparison()["comparison_levels"]][:3]
+['name missing', 'name exact', 'same transliteration skeleton']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "birth_comparison",
+    "categorical_comparison",
+    "name_comparison",
+    "presence_comparison",
+]
+
+Comparison = dict[str, Any]
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def name_comparison(col: str = "full_name", skeleton: str = "name_skeleton") -> Comparison:
+    """Full names: exact (term-frequency adjusted), skeleton, then string similarity."""
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", "name missing", is_null_level=True),
+            _level(
+                f"{a} = {b}",
+                "name exact",
+                tf_adjustment_column=col,
+                tf_adjustment_weight=1.0,
+                m_probability=0.85,
+            ),
+            _level(
+                f'"{skeleton}_l" = "{skeleton}_r"',
+                "same transliteration skeleton",
+                m_probability=0.06,
+            ),
+            _level(f"damerau_levenshtein({a}, {b}) <= 2", "at most 2 edits", m_probability=0.04),
+            _level(
+                f"jaro_winkler_similarity({a}, {b}) >= 0.9",
+                "Jaro-Winkler >= 0.9",
+                m_probability=0.02,
+            ),
+            _level(
+                f"jaro_winkler_similarity({a}, {b}) >= 0.75",
+                "Jaro-Winkler >= 0.75",
+                m_probability=0.02,
+            ),
+            _level("else", "different names", m_probability=0.01),
+        ],
+    }
+
+
+def birth_comparison(col: str = "date_of_birth", age: str | None = None) -> Comparison:
+    """Dates of birth (exact, day/month swapped, one part wrong, within a year).
+
+    With ``age`` (an age in whole years on both sides, from the census or computed from
+    the date of birth at the census night), records without a date of birth are still
+    compared by age.
+    """
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    swapped = (
+        f"day({a}) = month({b}) and month({a}) = day({b}) and year({a}) = year({b})"
+        f" and day({a}) <> month({a})"
+    )
+    one_part = (
+        f"(year({a}) = year({b}) and (month({a}) = month({b}) or day({a}) = day({b})))"
+        f" or (month({a}) = month({b}) and day({a}) = day({b}))"
+    )
+    both = f"{a} is not null and {b} is not null"
+    levels: list[dict[str, Any]] = []
+    if age is None:
+        levels.append(_level(f"{a} is null or {b} is null", "date missing", is_null_level=True))
+    else:
+        x, y = f'"{age}_l"', f'"{age}_r"'
+        levels.append(
+            _level(
+                f"({a} is null or {b} is null) and ({x} is null or {y} is null)",
+                "date and age missing",
+                is_null_level=True,
+            )
+        )
+    levels += [
+        _level(f"{both} and {a} = {b}", "date exact", m_probability=0.9),
+        _level(f"{both} and {swapped}", "day and month swapped", m_probability=0.02),
+        _level(f"{both} and ({one_part})", "one part of the date differs", m_probability=0.04),
+    ]
+    if age is not None:
+        x, y = f'"{age}_l"', f'"{age}_r"'
+        levels += [
+            _level(
+                f"({a} is null or {b} is null) and {x} = {y}",
+                "same age (no date)",
+                m_probability=0.8,
+            ),
+            _level(
+                f"({a} is null or {b} is null) and abs({x} - {y}) <= 1",
+                "age within 1",
+                m_probability=0.15,
+            ),
+        ]
+    else:
+        levels.append(
+            _level(f"abs(datediff('day', {a}, {b})) <= 366", "within a year", m_probability=0.02)
+        )
+    levels.append(_level("else", "different", m_probability=0.02))
+    return {"output_column_name": col, "comparison_levels": levels}
+
+
+def categorical_comparison(col: str) -> Comparison:
+    """A code (sex, nationality): missing, equal, different."""
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", f"{col} missing", is_null_level=True),
+            _level(f"{a} = {b}", f"{col} equal", m_probability=0.98),
+            _level("else", f"{col} different", m_probability=0.02),
+        ],
+    }
+
+
+def presence_comparison(col: str = "present_on_census_night") -> Comparison:
+    """Whether the border history puts the person in the country on census night."""
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", "presence unknown", is_null_level=True),
+            _level(f"{a} and {b}", "in the country on census night", m_probability=0.9),
+            _level("else", "abroad on census night", m_probability=0.1),
+        ],
+    }

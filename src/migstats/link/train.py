@@ -1,0 +1,182 @@
+"""Model specifications and training: u by random sampling, m by EM, saved as JSON.
+
+A model is a Splink settings dictionary. Training follows the usual order: the
+prior (probability that two random records match) from deterministic rules with an
+assumed recall, u from random pairs, m from EM on each training block. The trained
+model is written as Splink's own settings JSON under a name that carries the model's
+version and a fingerprint of its specification; a later run with the same
+specification loads it instead of training again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from migstats.link import blocking, comparisons
+
+__all__ = [
+    "MODEL_VERSION",
+    "ModelSpec",
+    "census_model",
+    "dedup_model",
+    "model_path",
+    "permit_model",
+    "train_or_load",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the meaning of a model specification changes.
+MODEL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a linkage model compares and how it is trained.
+
+    >>> spec = dedup_model()
+    >>> spec.name, spec.settings["link_type"]
+    ('border_dedup', 'dedupe_only')
+    >>> len(spec.fingerprint())
+    12
+    """
+
+    name: str
+    settings: dict[str, Any]
+    training_rules: tuple[dict[str, Any], ...]
+    deterministic_rules: tuple[str, ...]
+    deterministic_recall: float
+
+    def fingerprint(self) -> str:
+        """A short hash of the specification (not of trained parameters)."""
+        text = json.dumps(
+            [self.settings, self.training_rules, self.deterministic_rules], sort_keys=True
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _settings(link_type: str, comps: list[dict[str, Any]], rules: list[Any]) -> dict[str, Any]:
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "source_dataset_column_name": "source_dataset",
+        "comparisons": comps,
+        "blocking_rules_to_generate_predictions": rules,
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": False,
+        "em_convergence": 0.001,
+        "max_iterations": 25,
+        "sql_dialect": "duckdb",
+    }
+
+
+def dedup_model() -> ModelSpec:
+    """Traveller deduplication (travellers are collapsed crossings, one per document)."""
+    comps = [
+        comparisons.name_comparison(),
+        comparisons.birth_comparison(),
+        comparisons.categorical_comparison("sex"),
+        comparisons.categorical_comparison("nationality"),
+    ]
+    return ModelSpec(
+        name="border_dedup",
+        settings=_settings("dedupe_only", comps, blocking.dedup_prediction_rules()),
+        training_rules=tuple(blocking.dedup_training_rules()),
+        deterministic_rules=(
+            'l."full_name" = r."full_name" and l."date_of_birth" = r."date_of_birth"',
+        ),
+        deterministic_recall=0.8,
+    )
+
+
+def census_model() -> ModelSpec:
+    """Census persons (foreigners) to border persons."""
+    comps = [
+        comparisons.name_comparison(),
+        comparisons.birth_comparison(age="age"),
+        comparisons.categorical_comparison("sex"),
+        comparisons.categorical_comparison("nationality"),
+        comparisons.presence_comparison(),
+    ]
+    return ModelSpec(
+        name="census_border",
+        settings=_settings("link_only", comps, blocking.census_prediction_rules()),
+        training_rules=tuple(blocking.census_training_rules()),
+        deterministic_rules=('l."full_name" = r."full_name" and l."age" = r."age"',),
+        deterministic_recall=0.7,
+    )
+
+
+def permit_model(name: str) -> ModelSpec:
+    """Permit holders (visas, work permits) to border persons."""
+    comps = [
+        comparisons.name_comparison(),
+        comparisons.birth_comparison(),
+        comparisons.categorical_comparison("sex"),
+        comparisons.categorical_comparison("nationality"),
+    ]
+    return ModelSpec(
+        name=f"{name}_border",
+        settings=_settings("link_only", comps, blocking.permit_prediction_rules()),
+        training_rules=tuple(blocking.dedup_training_rules()),
+        deterministic_rules=(
+            'l."full_name" = r."full_name" and l."date_of_birth" = r."date_of_birth"',
+        ),
+        deterministic_recall=0.8,
+    )
+
+
+def model_path(models_dir: Path, spec: ModelSpec) -> Path:
+    """Where the trained model of ``spec`` is kept: name, version and fingerprint."""
+    return models_dir / f"{spec.name}.v{MODEL_VERSION}.{spec.fingerprint()}.json"
+
+
+def train_or_load(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    tables: list[str],
+    *,
+    models_dir: Path | None = None,
+    retrain: bool = False,
+    max_pairs: float = 2e6,
+    seed: int = 42,
+) -> Any:
+    """A Splink linker on ``tables`` (relations in ``con``) with a trained model.
+
+    If ``models_dir`` holds a model trained on the same specification it is loaded
+    (unless ``retrain``); otherwise the model is trained and saved there.
+    Returns the :class:`splink.Linker`.
+    """
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=con)
+    frames = [db_api.register(t, dataset_display_name=t) for t in tables]
+    source = frames[0] if len(frames) == 1 else frames
+    path = model_path(models_dir, spec) if models_dir is not None else None
+    if path is not None and path.exists() and not retrain:
+        logger.info("%s: reusing trained model %s", spec.name, path)
+        return Linker(source, json.loads(path.read_text("utf-8")), log_level=None)
+    linker = Linker(source, dict(spec.settings), log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        list(spec.deterministic_rules), recall=spec.deterministic_recall
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in spec.training_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule["blocking_rule"], estimate_without_term_frequencies=True
+        )
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model = linker.misc.save_model_to_json()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(model, indent=2, sort_keys=True), "utf-8")
+        tmp.replace(path)
+        logger.info("%s: trained model saved to %s", spec.name, path)
+    return linker

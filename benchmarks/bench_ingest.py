@@ -71,7 +71,7 @@ def main() -> None:
     total = 0.0
     from migstats.storage import land
 
-    s, landed = _stage("land", lambda r: sum(x.rows for x in r.landed), lambda: land(cfg))
+    s, _ = _stage("land", lambda r: sum(x.rows for x in r.landed), lambda: land(cfg))
     total += s
     from migstats.quality.stage import validate_project
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np

@@ -159,7 +159,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1M,10M,100M", help="comma-separated, e.g. 1M,10M")
     parser.add_argument("--engines", default="duckdb,spark", help="duckdb, spark or both")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench")
-    parser.add_argument("--run", nargs=3, metavar=("ENGINE", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run", nargs=3, metavar=("ENGINE", "INPUT", "OUTPUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
 
     if args.run:

@@ -13,6 +13,7 @@ import sys
 # Importing the command modules registers their commands on ``app``.
 from migstats.cli import demo as _demo  # noqa: F401  (registration)
 from migstats.cli import ingest as _ingest  # noqa: F401  (registration)
+from migstats.cli import link as _link  # noqa: F401  (registration)
 from migstats.cli import project as _project  # noqa: F401  (registration)
 from migstats.cli import residence as _residence  # noqa: F401  (registration)
 from migstats.cli import storage as _storage  # noqa: F401  (registration)

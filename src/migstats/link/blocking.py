@@ -47,8 +47,13 @@ def dedup_prediction_rules() -> list[Rule]:
 
 
 def dedup_training_rules() -> list[Rule]:
-    """EM passes for deduplication: one blocks on birth date, one on the name."""
-    return [_on("date_of_birth"), _on("full_name", "nationality")]
+    """EM pass for deduplication: blocks on birth date, so EM estimates the rest.
+
+    The date of birth's own m probabilities come from known matches (crossings on one
+    document), see :func:`migstats.link.train.m_from_known_matches`: an EM pass blocked
+    on the name leaves too little to separate matches from namesakes.
+    """
+    return [_on("date_of_birth")]
 
 
 def census_prediction_rules() -> list[Rule]:

@@ -28,7 +28,9 @@ __all__ = [
     "dedup_model",
     "model_path",
     "permit_model",
+    "m_from_known_matches",
     "train_or_load",
+    "with_fixed_m",
 ]
 
 logger = logging.getLogger(__name__)
@@ -130,6 +132,68 @@ def permit_model(name: str) -> ModelSpec:
             'l."full_name" = r."full_name" and l."date_of_birth" = r."date_of_birth"',
         ),
         deterministic_recall=0.8,
+    )
+
+
+def m_from_known_matches(
+    con: duckdb.DuckDBPyConnection, comparison: dict[str, Any], pairs: str
+) -> dict[str, float]:
+    """m probabilities of ``comparison``'s levels, counted on known matching ``pairs``.
+
+    ``pairs`` names a relation with the ``_l``/``_r`` columns the levels refer to, e.g.
+    crossings on one document set against their traveller (same person for sure). The
+    levels' own SQL classifies each pair, so the counts mean exactly what the model
+    compares. Null levels are left out; every other level gets at least a small floor,
+    so no level is ever impossible.
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("create table p as select * from (values (date '1990-01-02',"
+    ...     " date '1990-01-02'), (date '1990-02-01', date '1990-01-02')) v(date_of_birth_l,"
+    ...     " date_of_birth_r)")
+    >>> m = m_from_known_matches(con, comparisons.birth_comparison(), "p")
+    >>> round(m["date exact"], 2), round(m["day and month swapped"], 2)
+    (0.5, 0.5)
+    """
+    levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+    null_sql = " or ".join(
+        f"({lvl['sql_condition']})"
+        for lvl in comparison["comparison_levels"]
+        if lvl.get("is_null_level")
+    )
+    cases = " ".join(
+        f"when {lvl['sql_condition']} then {i}"
+        for i, lvl in enumerate(levels)
+        if lvl["sql_condition"] != "else"
+    )
+    where = f"where not ({null_sql})" if null_sql else ""
+    rows = con.sql(
+        f"select case {cases} else {len(levels) - 1} end as level, count(*) from {pairs}"
+        f" {where} group by 1"
+    ).fetchall()
+    counts = {int(level): int(n) for level, n in rows}
+    total = max(sum(counts.values()), 1)
+    floor = 1e-4
+    return {
+        lvl["label_for_charts"]: max(counts.get(i, 0) / total, floor)
+        for i, lvl in enumerate(levels)
+    }
+
+
+def with_fixed_m(spec: ModelSpec, column: str, m: dict[str, float]) -> ModelSpec:
+    """A copy of ``spec`` whose ``column`` comparison has fixed m probabilities ``m``."""
+    settings = json.loads(json.dumps(spec.settings))
+    for comp in settings["comparisons"]:
+        if comp["output_column_name"] == column:
+            for lvl in comp["comparison_levels"]:
+                if lvl["label_for_charts"] in m:
+                    lvl["m_probability"] = m[lvl["label_for_charts"]]
+                    lvl["fix_m_probability"] = True
+    return ModelSpec(
+        spec.name,
+        settings,
+        spec.training_rules,
+        spec.deterministic_rules,
+        spec.deterministic_recall,
     )
 
 

@@ -52,6 +52,14 @@ OUTPUT_COLUMNS: Final[dict[str, str]] = {
 _STATUS_DICTIONARY: Final = pa.array(STATUS_NAMES, pa.string())
 _REPAIR_DICTIONARY: Final = pa.array(REPAIR_NAMES[1:], pa.string())
 _SOURCE_DICTIONARY: Final = pa.array(SOURCE_NAMES, pa.string())
+_STATUS_INDEX: Final = np.array(
+    [
+        STATUS_NAMES.index("unknown"),
+        STATUS_NAMES.index("non_resident"),
+        STATUS_NAMES.index("resident"),
+    ],
+    dtype=np.int8,
+)
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,8 @@ def _with_results(
 
 
 def _statuses(codes: np.ndarray) -> pa.DictionaryArray:
-    indices = np.where(codes < 0, STATUS_NAMES.index("unknown"), codes).astype(np.int8)
+    # Codes -1, 0, 1 to positions in STATUS_NAMES (unknown, non_resident, resident).
+    indices = _STATUS_INDEX[codes + 1]
     return pa.DictionaryArray.from_arrays(pa.array(indices), _STATUS_DICTIONARY)
 
 

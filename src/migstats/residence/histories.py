@@ -32,7 +32,14 @@ from migstats.residence.rule import ResidenceRule
 from migstats.residence.status import ResidenceStatuses, residence_statuses
 from migstats.residence.windows import NO_DATE, window_outcomes
 
-__all__ = ["NO_DATE32", "RESULT_SCHEMA", "Codes", "classify_histories", "pack_codes", "unpack_codes"]
+__all__ = [
+    "NO_DATE32",
+    "RESULT_SCHEMA",
+    "Codes",
+    "classify_histories",
+    "pack_codes",
+    "unpack_codes",
+]
 
 #: Stands for "no date" in the int32 ``date_final`` result column.
 NO_DATE32: Final = np.iinfo(np.int32).min
@@ -86,13 +93,21 @@ def pack_codes(**fields: NDArray[np.integer] | NDArray[np.bool_]) -> NDArray[np.
     return packed
 
 
+def _lookup_tables() -> dict[str, NDArray[np.int8]]:
+    every = np.arange(1 << 12, dtype=np.int16)
+    return {
+        name: (((every >> low) & ((1 << bits) - 1)) - offset).astype(np.int8)
+        for name, low, bits, offset in _FIELDS
+    }
+
+
+# Unpacking is one lookup in a 4096-entry table per field: cheaper than bit twiddling.
+_LOOKUP: Final = _lookup_tables()
+
+
 def unpack_codes(codes: NDArray[np.int16]) -> Codes:
     """The fields packed by :func:`pack_codes`."""
-    out = {}
-    for name, low, bits, offset in _FIELDS:
-        part = (codes >> low) & ((1 << bits) - 1)
-        out[name] = (part - offset).astype(np.int8)
-    return out
+    return {name: table[codes] for name, table in _LOOKUP.items()}
 
 
 def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: int) -> pa.Table:

@@ -214,7 +214,8 @@ def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
             "use ARR for an arrival and DEP for a departure",
         )
     lookup = np.asarray(is_arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    return lookup[np.asarray(indices.to_numpy(zero_copy_only=False))]
+    flags: np.ndarray = lookup[np.asarray(indices.to_numpy(zero_copy_only=False))]
+    return flags
 
 
 def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:

@@ -1,8 +1,10 @@
 """Where each person's rows start and end in a sorted batch, computed once per batch.
 
 >>> rows = person_rows(np.array([4, 4, 9, 9, 9]))
->>> rows.first.tolist(), rows.last.tolist(), rows.start.tolist(), rows.number.tolist()
-([True, False, True, False, False], [False, True, False, False, True], [0, 0, 2, 2, 2], [0, 0, 1, 1, 1])
+>>> rows.first.tolist(), rows.last.tolist()
+([True, False, True, False, False], [False, True, False, False, True])
+>>> rows.start.tolist(), rows.number.tolist()
+([0, 0, 2, 2, 2], [0, 0, 1, 1, 1])
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ three are decided. A qualifying change of status is final when its own window is
 a failed attempt to change it keeps the status final only once both that failure and the
 status before are; a crossing on the side the person is already on adds nothing. This is
 a running maximum that restarts at every change of status. It is never earlier than the
-crossing itself.
+crossing itself, and it is the earliest such day whenever ``T > W / 2`` (both UN options):
+then a crossing on the side the person is already on can never be decided before the
+status it confirms, so ignoring it loses nothing.
 
 >>> import numpy as np
 >>> from migstats.residence.persons import person_rows

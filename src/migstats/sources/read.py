@@ -158,18 +158,22 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
     # Records are numbered from the first line after the header; a bad line's record
     # number is its line minus the header (exact unless quoted newlines precede it).
     bad_records = np.sort(lines - 1)
-    # Accepted row i (0-based, rowid = file order) is record i + 1 + the number of bad
-    # records before it: an as-of join on the few bad records, not a join on every row.
-    before = bad_records - 1 - np.arange(len(bad_records))
-    con.register(
-        "bad_before",
-        pa.table({"before": pa.array(before), "n": pa.array(np.arange(1, len(before) + 1))}),
-    )
-    con.execute(
-        f"CREATE VIEW raw_input AS SELECT r.rowid + 1 + coalesce(b.n, 0) AS {RECORD}, "
-        + ", ".join(f"r.{_q(c)}" for c in header)
-        + " FROM csv_rows r ASOF LEFT JOIN bad_before b ON r.rowid >= b.before"
-    )
+    columns = ", ".join(f"r.{_q(c)}" for c in header)
+    if len(bad_records) == 0:
+        con.execute(
+            f"CREATE VIEW raw_input AS SELECT r.rowid + 1 AS {RECORD}, {columns} FROM csv_rows r"
+        )
+    else:
+        # Record numbers skip the rejected lines; they are computed once here and paired
+        # with the rows by position (no sort, no hash join over the whole file).
+        con.register(
+            "record_numbers",
+            pa.table({RECORD: pa.array(_records_around(accepted, bad_records))}),
+        )
+        con.execute(
+            f"CREATE VIEW raw_input AS SELECT n.{RECORD}, {columns} "
+            "FROM csv_rows r POSITIONAL JOIN record_numbers n"
+        )
     rejected_table = pa.table(
         {
             RECORD: pa.array(bad_records),
@@ -182,6 +186,20 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
     if rejected_table.num_rows:
         log.info("%s: %d rows could not be parsed", path.name, rejected_table.num_rows)
     return RawTable(path, con, rejected_table, header, accepted)
+
+
+def _records_around(n_accepted: int, bad_records: np.ndarray) -> np.ndarray:
+    """Record numbers (1-based) of accepted rows, skipping those of rejected rows.
+
+    >>> _records_around(3, np.array([2])).tolist()
+    [1, 3, 4]
+    """
+    i = np.arange(n_accepted, dtype=np.int64)
+    # Accepted row i comes after every rejected record r whose rank k satisfies
+    # r - 1 - k <= i (that many accepted rows precede r).
+    before = bad_records - 1 - np.arange(len(bad_records))
+    out: np.ndarray = i + 1 + np.searchsorted(before, i, side="right")
+    return out
 
 
 def _q(name: str) -> str:

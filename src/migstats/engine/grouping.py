@@ -49,11 +49,15 @@ def sortable_integers(column: pa.ChunkedArray | pa.Array) -> NDArray[np.integer]
     return _integers(column)
 
 
+#: Rows sorted at a time: big inputs are split into ranges of group codes this size.
+PARTITION_ROWS = 8_000_000
+
+
 def group_order(table: pa.Table, key: str, order_by: Sequence[str]) -> IntArray:
     """Row permutation putting ``key`` groups together, each sorted by ``order_by``.
 
     ``order_by`` columns must be integer-like without nulls (see :func:`sortable_integers`);
-    callers fall back to a database sort otherwise.
+    callers fall back to a database sort otherwise. Ties keep the rows' input order.
     """
     n = table.num_rows
     columns: list[NDArray[np.integer]] = [group_codes(table.column(key))]
@@ -65,15 +69,35 @@ def group_order(table: pa.Table, key: str, order_by: Sequence[str]) -> IntArray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     # A trailing column already increasing row by row (a row number) orders exactly
-    # like the rows' positions, which the packed key carries anyway.
+    # like the rows' positions, which the sort keeps for ties anyway.
     while len(columns) > 1 and bool(np.all(columns[-1][1:] > columns[-1][:-1])):
         columns.pop()
+    parts = -(-n // PARTITION_ROWS)
+    if parts == 1:
+        return _sorted_positions(columns)
+    # Person-hash partitions, by ranges of group code: a stable radix pass on the small
+    # partition number keeps input order inside each, then each is sorted alone (its
+    # keys need fewer bits, its arrays fit the caches better).
+    codes = columns[0]
+    groups = int(codes.max()) + 1
+    part = (codes * parts // groups).astype(np.int16)
+    by_part = np.argsort(part, kind="stable")
+    edges = np.concatenate([[0], np.cumsum(np.bincount(part, minlength=parts))])
+    del part
+    for a, b in itertools.pairwise(edges.tolist()):
+        rows = by_part[a:b]
+        by_part[a:b] = rows[_sorted_positions([c[rows] for c in columns])]
+    return by_part
+
+
+def _sorted_positions(columns: list[NDArray[np.integer]]) -> IntArray:
+    """Positions sorting rows by the columns, ties in position order."""
+    n = len(columns[0])
     lows = [int(c.min()) for c in columns]
     widths = [max(1, _span(c).bit_length()) for c in columns]
     position_bits = max(1, (n - 1).bit_length())
-
     if sum(widths) + position_bits <= 63:
-        # Everything, row position included, fits one key: sort the keys themselves
+        # Everything, position included, fits one key: sort the keys themselves
         # (faster than an argsort) and read the permutation off their low bits.
         packed = _pack(columns, lows, widths)
         packed <<= position_bits
@@ -81,7 +105,6 @@ def group_order(table: pa.Table, key: str, order_by: Sequence[str]) -> IntArray:
         packed.sort(kind="quicksort")
         packed &= (1 << position_bits) - 1
         return packed
-
     fit = 1
     while fit < len(columns) and sum(widths[: fit + 1]) <= 63:
         fit += 1

@@ -19,7 +19,7 @@ Hussain). Comparisons work on two derived keys, computed in the database:
 
 from __future__ import annotations
 
-__all__ = ["normalised_name", "name_skeleton", "joined_name"]
+__all__ = ["joined_name", "name_skeleton", "normalised_name"]
 
 
 def normalised_name(expr: str) -> str:

@@ -26,9 +26,9 @@ __all__ = [
     "ModelSpec",
     "census_model",
     "dedup_model",
+    "m_from_known_matches",
     "model_path",
     "permit_model",
-    "m_from_known_matches",
     "train_or_load",
     "with_fixed_m",
 ]

@@ -253,29 +253,32 @@ def _run(
             f"d{k} ON d{k}.__key{k} = t.{c.raw}"
         )
     log.debug("validation of %s, typed rows:\n%s", source.name, typed)
-    # One materialisation: typed values and rule flags, computed once; the delivered
-    # columns stay where the reader put them and only the quarantine joins them back.
+    # Only the rule flags are kept (a narrow table of booleans): wide copies of a
+    # national file cost more than computing the typed values again while streaming.
+    flag_cols = ", ".join(f"f{i}" for i in range(len(rules)))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE flagged AS SELECT *"
-        + (f", {flags}" if flags else "")
-        + f" FROM ({typed}) t{joins}"
+        f"CREATE OR REPLACE TEMP TABLE flagged AS SELECT {RECORD}"
+        + (f", {flag_cols}" if flag_cols else "")
+        + f" FROM (SELECT *{', ' + flags if flags else ''} FROM ({typed}) t{joins})"
     )
     counts: list[Any] = []
     if rules:
-        aggregates = ", ".join(
-            f"count(*) FILTER (WHERE f{i}), "
-            f"list({{'record': {RECORD}, 'value': CAST({_value_of(r, columns)} AS VARCHAR)}} "
-            f"ORDER BY {RECORD}) FILTER (WHERE f{i})[1:{examples}]"
-            for i, r in enumerate(rules)
+        counts = list(
+            con.sql(
+                "SELECT "
+                + ", ".join(f"count(*) FILTER (WHERE f{i})" for i in range(len(rules)))
+                + " FROM flagged"
+            ).fetchall()[0]
         )
-        counts = list(con.sql(f"SELECT {aggregates} FROM flagged").fetchall()[0])
+    examples_of = _examples(con, rules, columns, counts, typed, examples)
     canonical = ", ".join(f"{c.typed} AS {q(c.canonical.name)}" for c in columns)
     tag_cols = "".join(f", {_lit(v)} AS {q(k)}" for k, v in tags.items())
     clean_sql = (
         f"SELECT {RECORD}"
         + (f", {canonical}" if canonical else "")
         + tag_cols
-        + f" FROM flagged WHERE NOT ({any_error}) ORDER BY {RECORD}"
+        + f" FROM ({typed}) WHERE {RECORD} NOT IN "
+        + f"(SELECT {RECORD} FROM flagged WHERE {any_error}) ORDER BY {RECORD}"
     )
     reason_list = f"list_filter([{reasons}], lambda x: x IS NOT NULL)" if reasons else "[]"
     con.register("rejected_rows", raw.rejected)
@@ -298,7 +301,7 @@ def _run(
     con.execute("DROP TABLE flagged")
     results = []
     for i, r in enumerate(rules):
-        count = int(counts[2 * i])
+        count = int(counts[i])
         if count == 0:
             continue
         issue = ISSUES[r.code]
@@ -311,10 +314,40 @@ def _run(
                 r.message,
                 count,
                 count / n,
-                list(counts[2 * i + 1] or []),
+                examples_of.get(i, []),
             )
         )
     return _RunOutput(accepted, quarantined, clean, quarantine, results)
+
+
+def _examples(
+    con: Any,
+    rules: list[Rule],
+    columns: list[MappedColumn],
+    counts: list[Any],
+    typed: str,
+    examples: int,
+) -> dict[int, list[dict[str, Any]]]:
+    """The first rows breaking each rule, with the value at fault (read back only for the
+    few flagged rows)."""
+    broken = [i for i in range(len(rules)) if int(counts[i])]
+    if not broken:
+        return {}
+    picks = " UNION ALL ".join(
+        f"(SELECT {i} AS rule, {RECORD} FROM flagged WHERE f{i} ORDER BY {RECORD} LIMIT {examples})"
+        for i in broken
+    )
+    values = ", ".join(f"CAST({_value_of(rules[i], columns)} AS VARCHAR) AS v{i}" for i in broken)
+    rows = con.sql(
+        f"SELECT p.rule, p.{RECORD}, {values} FROM ({picks}) p "
+        f"JOIN ({typed}) t USING ({RECORD}) ORDER BY p.rule, p.{RECORD}"
+    ).fetchall()
+    out: dict[int, list[dict[str, Any]]] = {}
+    position = {i: k for k, i in enumerate(broken)}
+    for row in rows:
+        rule, record = int(row[0]), int(row[1])
+        out.setdefault(rule, []).append({"record": record, "value": row[2 + position[rule]]})
+    return out
 
 
 def _write_or_fetch(con: Any, sql: str, path: Path | None) -> pa.Table:

@@ -1,0 +1,76 @@
+"""``migstats link``: record linkage on the harmonised zone (border deduplication and
+the person spine), with the linkage quality report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from migstats.cli._app import app, console
+from migstats.errors import UserInputError
+
+
+@app.command()
+def link(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The project file.")],
+    threshold: Annotated[
+        float, typer.Option(help="Match weight at or above which two travellers are linked.")
+    ] = 4.0,
+    retrain: Annotated[
+        bool, typer.Option(help="Train the model again even if a saved one matches.")
+    ] = False,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Truth folder of a synthetic country, to score the linkage."),
+    ] = None,
+) -> None:
+    """Link border records into persons and write the person spine."""
+    from migstats.config import load_config
+    from migstats.link import LinkSettings, deduplicate_border
+
+    cfg = load_config(config)
+    border = cfg.workspace / "harmonised" / "border_crossings.parquet"
+    if not border.exists():
+        raise UserInputError(
+            "No harmonised border records",
+            f"{border} does not exist",
+            f"run `migstats harmonise --config {config}` first",
+        )
+    with console.status("Linking border records (travellers, model, clusters, spine)..."):
+        result = deduplicate_border(
+            border,
+            cfg.workspace,
+            settings=LinkSettings(threshold_match_weight=threshold, retrain=retrain),
+            truth_dir=truth,
+        )
+    table = Table(title="Border deduplication", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("border records", f"{result.border_records:,}"),
+        ("travellers (document + nationality)", f"{result.travellers:,}"),
+        ("candidate traveller pairs", f"{result.candidate_pairs:,}"),
+        ("links (match weight >= threshold)", f"{result.links:,}"),
+        ("persons", f"{result.persons:,}"),
+        ("pairs for clerical review", f"{result.review_pairs:,}"),
+    ]
+    for level, scores in (("record", result.record_scores), ("traveller", result.traveller_scores)):
+        if scores is not None:
+            rows.append(
+                (
+                    f"{level} pairs: precision / recall / F1",
+                    f"{scores.precision:.4f} / {scores.recall:.4f} / {scores.f1:.4f}",
+                )
+            )
+    rows += [(f"time: {k}", f"{v:.1f} s") for k, v in result.timings.items()]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    sizes = ", ".join(f"{n} travellers: {c:,}" for n, c in result.cluster_sizes.items())
+    console.print(f"Persons by number of travellers: {sizes}")
+    console.print(f"Spine: {result.person_file}, {result.crossing_file}")
+    console.print(f"Model: {result.model_file}; review file: {result.review_file}")
+    console.print(f"Report: {result.report_file}")

@@ -1,0 +1,37 @@
+"""Clustering scored pairs into entities (connected components at a threshold)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import duckdb
+
+__all__ = ["cluster_at_threshold"]
+
+logger = logging.getLogger(__name__)
+
+
+def cluster_at_threshold(
+    con: duckdb.DuckDBPyConnection,
+    linker: Any,
+    predictions: Any,
+    threshold_match_weight: float,
+    *,
+    table: str,
+) -> int:
+    """Create ``table`` (``unique_id``, ``cluster_id``) from Splink ``predictions``.
+
+    Pairs at or above ``threshold_match_weight`` are links; clusters are the connected
+    components (Splink's own SQL implementation). Returns the number of clusters.
+    """
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_weight=threshold_match_weight
+    )
+    con.execute(
+        f"create or replace table {table} as select unique_id, cluster_id"
+        f" from {clusters.physical_name}"
+    )
+    count = int(con.sql(f"select count(distinct cluster_id) from {table}").fetchall()[0][0])
+    logger.info("%d clusters at match weight >= %s", count, threshold_match_weight)
+    return count

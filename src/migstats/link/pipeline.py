@@ -1,0 +1,256 @@
+"""The linkage run: border records -> travellers -> person clusters -> person spine.
+
+Each step is a module (``travellers``, ``train``, ``cluster``, ``spine``,
+``quality``); this module only wires them and writes the outputs:
+
+- ``integrated/person.parquet`` and ``integrated/crossing.parquet`` (the spine);
+- ``linkage/models/border_dedup.v1.<fingerprint>.json`` (Splink model, reused);
+- ``linkage/review/border_dedup.csv`` (uncertain pairs for clerical review);
+- ``linkage/report.json`` (candidate pairs, weights, cluster sizes, scores).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from migstats.link import comparisons
+from migstats.link.cluster import cluster_at_threshold
+from migstats.link.names import joined_name, name_skeleton
+from migstats.link.quality import PairwiseScores, pairwise_scores, write_review_file
+from migstats.link.spine import build_spine
+from migstats.link.train import dedup_model, m_from_known_matches, train_or_load, with_fixed_m
+from migstats.link.travellers import collapse_travellers
+
+__all__ = ["BorderLinkage", "LinkSettings", "deduplicate_border"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Settings of a linkage run.
+
+    ``threshold_match_weight``: pairs at or above it are links. ``review_band``: pairs
+    within this many weight units of the threshold go to clerical review.
+    """
+
+    threshold_match_weight: float = 4.0
+    review_band: float = 4.0
+    max_pairs_for_u: float = 2e6
+    seed: int = 42
+    retrain: bool = False
+
+
+@dataclass
+class BorderLinkage:
+    """What the border deduplication produced (counts, paths, timings, scores)."""
+
+    border_records: int
+    travellers: int
+    persons: int
+    candidate_pairs: int
+    links: int
+    review_pairs: int
+    model_file: Path
+    person_file: Path
+    crossing_file: Path
+    review_file: Path
+    report_file: Path
+    cluster_sizes: dict[int, int]
+    weight_histogram: dict[int, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    record_scores: PairwiseScores | None = None
+    traveller_scores: PairwiseScores | None = None
+
+
+def _prepare_known_matches(con: duckdb.DuckDBPyConnection) -> None:
+    # Crossings on one document set against their traveller: matches for sure.
+    con.execute(
+        "create or replace view known_match as select"
+        " x.date_of_birth as date_of_birth_l, t.date_of_birth as date_of_birth_r,"
+        f" x.full_name as full_name_l, t.full_name as full_name_r,"
+        f" {name_skeleton('x.full_name')} as name_skeleton_l, t.name_skeleton as name_skeleton_r"
+        f" from (select traveller_id, date_of_birth,"
+        f" {joined_name('given_names', 'surname')} as full_name from traveller_crossing) x"
+        " join traveller t using (traveller_id)"
+    )
+
+
+def deduplicate_border(
+    border: Path,
+    workspace: Path,
+    *,
+    settings: LinkSettings | None = None,
+    truth_dir: Path | None = None,
+) -> BorderLinkage:
+    """Deduplicate harmonised border records (a Parquet file) into persons.
+
+    Writes the spine and the linkage outputs under ``workspace`` (see the module
+    docstring). With ``truth_dir`` (the synthetic country's ``truth/``), scores the
+    result against the truth, pairwise over border records and over travellers.
+
+    Example (on a harmonised zone written by ``migstats demo``)::
+
+        result = deduplicate_border(ws / "harmonised" / "border_crossings.parquet", ws)
+        result.persons, result.person_file
+    """
+    cfg = settings or LinkSettings()
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")  # the library never prints
+    con.execute(f"create view border as select * from read_parquet('{border}')")
+    records = int(con.sql("select count(*) from border").fetchall()[0][0])
+    travellers = collapse_travellers(con, "border")
+    con.execute(
+        "create or replace table traveller_input as select traveller_id as unique_id,"
+        " 'border' as source_dataset, * exclude (traveller_id) from traveller"
+    )
+    timings["travellers"] = time.perf_counter() - start
+
+    t = time.perf_counter()
+    _prepare_known_matches(con)
+    spec = dedup_model()
+    spec = with_fixed_m(
+        spec,
+        "date_of_birth",
+        m_from_known_matches(con, comparisons.birth_comparison(), "known_match"),
+    )
+    spec = with_fixed_m(
+        spec, "full_name", m_from_known_matches(con, comparisons.name_comparison(), "known_match")
+    )
+    models_dir = workspace / "linkage" / "models"
+    linker = train_or_load(
+        con,
+        spec,
+        ["traveller_input"],
+        models_dir=models_dir,
+        retrain=cfg.retrain,
+        max_pairs=cfg.max_pairs_for_u,
+        seed=cfg.seed,
+    )
+    timings["train"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    low = cfg.threshold_match_weight - cfg.review_band
+    # Every blocked pair is scored (no threshold), so the report counts candidates.
+    predictions = linker.inference.predict()
+    con.execute(
+        f"create or replace table traveller_pair as select * from {predictions.physical_name}"
+    )
+    timings["predict"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cluster_at_threshold(
+        con, linker, predictions, cfg.threshold_match_weight, table="traveller_cluster"
+    )
+    persons = build_spine(con, "traveller_cluster")
+    timings["cluster"] = time.perf_counter() - t
+
+    integrated = workspace / "integrated"
+    integrated.mkdir(parents=True, exist_ok=True)
+    for name in ("person", "crossing"):
+        tmp = integrated / f".{name}.parquet.tmp"
+        con.execute(f"copy {name} to '{tmp}' (format parquet)")
+        tmp.replace(integrated / f"{name}.parquet")
+    review_file = workspace / "linkage" / "review" / "border_dedup.csv"
+    review = write_review_file(
+        con,
+        "traveller_pair",
+        review_file,
+        low=low,
+        high=cfg.threshold_match_weight + cfg.review_band,
+        columns=("full_name", "date_of_birth", "sex", "nationality"),
+    )
+    links = int(
+        con.sql(
+            "select count(*) from traveller_pair"
+            f" where match_weight >= {cfg.threshold_match_weight}"
+        ).fetchall()[0][0]
+    )
+    candidates = int(con.sql("select count(*) from traveller_pair").fetchall()[0][0])
+    sizes = dict(
+        con.sql("select travellers, count(*) from person group by 1 order by 1").fetchall()
+    )
+    histogram = dict(
+        con.sql(
+            "select greatest(floor(match_weight)::int, -10), count(*) from traveller_pair"
+            " group by 1 order by 1"
+        ).fetchall()
+    )
+    result = BorderLinkage(
+        border_records=records,
+        travellers=travellers,
+        persons=persons,
+        candidate_pairs=candidates,
+        links=links,
+        review_pairs=review,
+        model_file=next(models_dir.glob(f"{spec.name}.v*.{spec.fingerprint()}.json")),
+        person_file=integrated / "person.parquet",
+        crossing_file=integrated / "crossing.parquet",
+        review_file=review_file,
+        report_file=workspace / "linkage" / "report.json",
+        cluster_sizes={int(k): int(v) for k, v in sizes.items()},
+        weight_histogram={int(k): int(v) for k, v in histogram.items()},
+        timings=timings,
+    )
+    if truth_dir is not None:
+        result.record_scores, result.traveller_scores = _score_against_truth(con, truth_dir)
+    _write_report(result)
+    con.close()
+    return result
+
+
+def _score_against_truth(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path
+) -> tuple[PairwiseScores, PairwiseScores]:
+    con.execute(
+        "create or replace table truth_border as select record_id, person_id"
+        f" from read_parquet('{truth_dir / 'record.parquet'}') where source = 'border_crossings'"
+    )
+    con.execute(
+        "create or replace view record_assignment as select c.record_id as item,"
+        " c.person_key as cluster, t.person_id as entity from crossing c"
+        " join truth_border t using (record_id)"
+    )
+    con.execute(
+        "create or replace view traveller_assignment as select m.traveller_id as item,"
+        " any_value(m.person_key) as cluster, min(t.person_id) as entity"
+        " from person_member m join traveller_crossing x using (traveller_id)"
+        " join truth_border t using (record_id) group by m.traveller_id"
+    )
+    return pairwise_scores(con, "record_assignment"), pairwise_scores(con, "traveller_assignment")
+
+
+def _write_report(result: BorderLinkage) -> None:
+    def scores(s: PairwiseScores | None) -> dict[str, Any] | None:
+        if s is None:
+            return None
+        return {**asdict(s), "precision": s.precision, "recall": s.recall, "f1": s.f1}
+
+    report = {
+        "pair": "border_crossings~border_crossings (deduplication)",
+        "border_records": result.border_records,
+        "travellers": result.travellers,
+        "persons": result.persons,
+        "candidate_pairs": result.candidate_pairs,
+        "links": result.links,
+        "review_pairs": result.review_pairs,
+        "match_weight_histogram": result.weight_histogram,
+        "persons_by_travellers": result.cluster_sizes,
+        "model_file": str(result.model_file),
+        "record_pairwise": scores(result.record_scores),
+        "traveller_pairwise": scores(result.traveller_scores),
+        "timings_seconds": result.timings,
+    }
+    result.report_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = result.report_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2), "utf-8")
+    tmp.replace(result.report_file)

@@ -71,12 +71,23 @@ def _harmonise(run: DemoRun) -> None:
         run.produced["values to review"] = result.review_file
 
 
+def _link(run: DemoRun) -> None:
+    from migstats.cli.link import link
+
+    # The synthetic country has a truth, so the demo scores the linkage against it.
+    link(config=run.out / "project.yaml", truth=run.out / "synthetic" / "truth")
+    ws = run.out / "workspace"
+    run.produced["person spine"] = ws / "integrated" / "person.parquet"
+    run.produced["linkage report"] = ws / "linkage" / "report.json"
+
+
 #: The demo's steps, in pipeline order (later stages append theirs).
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Synthetic Maldives: agency extracts and truth", _synthetic_country),
     ("Landing: immutable snapshots with manifests", _land),
     ("Validation: data dictionaries and domain rules, quarantine", _validate),
     ("Harmonisation: M49, ISCO-08, ISIC, atolls, purposes; pseudonymisation", _harmonise),
+    ("Linkage: border records to persons (Splink), the person spine", _link),
 ]
 
 

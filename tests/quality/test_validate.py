@@ -197,3 +197,34 @@ def test_date_format_detected_per_file_and_ambiguity_reported(tmp_path: Path) ->
     ambiguous = _rule(v, "DATE_FORMAT_AMBIGUOUS")
     assert ambiguous.field == "valid_from"
     assert not any(r.field == "valid_to" and r.code == "DATE_FORMAT_AMBIGUOUS" for r in v.rules)
+
+
+def test_code_list_and_range_rules_from_the_dictionary(tmp_path: Path) -> None:
+    path = tmp_path / "census.csv"
+    path.write_text("ID,SEX,AGE,ISLAND\n1,1,34,K02\n2,3,151,K02\n3,2,-1,XX\n4,2,40,K02\n")
+    schema = {
+        "fields": [
+            {"name": "ID", "type": "integer", "constraints": {"required": True, "unique": True}},
+            {"name": "SEX", "type": "integer", "constraints": {"enum": [1, 2]}},
+            {"name": "AGE", "type": "integer", "constraints": {"minimum": 0, "maximum": 120}},
+            {"name": "ISLAND", "type": "string", "constraints": {"enum": ["K02", "MC01"]}},
+        ]
+    }
+    source = SourceSection(
+        name="census",
+        kind="census_person",
+        agency="mbs",
+        path="census.csv",
+        format="csv",
+        columns={"record_id": "ID", "sex": "SEX", "age": "AGE", "island": "ISLAND"},
+        codes={"sex": {"1": "M", "2": "F"}},
+    )
+    v = validate_source(read_raw(path, "csv"), source, schema, PERIOD, QUALITY)
+    # Sex 3 is not a code of the canonical list (M, F): the required field is unusable.
+    assert _rule(v, "TYPE_INVALID").examples == [{"record": 2, "value": "3"}]
+    ranges = [r for r in v.rules if r.code == "OUT_OF_RANGE"]
+    assert sum(r.count for r in ranges) == 2  # 151 above the maximum, -1 below the minimum
+    assert {e["record"] for r in ranges for e in r.examples} == {2, 3}
+    assert _rule(v, "CODE_INVALID").examples == [{"record": 3, "value": "XX"}]
+    assert v.clean["sex"].to_pylist() == ["M", "F", "F"]
+    assert v.clean["age"].to_pylist() == [34, -1, 40]  # out of range is a warning only

@@ -8,9 +8,9 @@ the next. Run on purpose, not in the test suite:
     python benchmarks/bench_residence.py --sizes 1M --engines duckdb   # a quick look
 
 Inputs are generated once per size into --workdir (reused when present): about eight
-crossings a person over up to 15 years, short trips and long stays, in time-ordered
-blocks shuffled within each block (as border records arrive), with copies and missed
-records here and there so the repair rules run too.
+crossings a person over up to 15 years, short trips and long stays, in date order within
+blocks of 4 million (as border records arrive, not grouped by traveller), with copies
+and missed records here and there so the repair rules run too.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def generate(path: Path, rows: int, seed: int = 1) -> None:
             arrival = (position % 2 == 0) == np.repeat(rng.random(persons) < 0.5, counts)
             arrival ^= rng.random(size) < 0.002  # a missed record now and then
             day = np.where(rng.random(size) < 0.001, np.roll(day, 1), day)  # and copies
-            order = rng.permutation(size)
+            # Border records arrive in time order, not grouped by traveller.
+            order = np.argsort(day, kind="stable")
             writer.write_table(
                 pa.table(
                     {

@@ -136,3 +136,18 @@ def test_main_prints_one_line_and_exits_2(
     out = capsys.readouterr().out
     assert "Invalid direction" in out and "data row 2 has 'XXX'" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.spark
+def test_spark_engine_from_the_command_line(
+    history: Path, tmp_path: Path, spark_engine: object
+) -> None:
+    # The fixture has started the session; the command picks the same one up.
+    duck, spark = tmp_path / "duck.csv", tmp_path / "spark.csv"
+    assert invoke(str(history), "-o", str(duck), "--observation-end", "2020-01-01").exit_code == 0
+    result = invoke(
+        str(history), "-o", str(spark), "--observation-end", "2020-01-01", "--engine", "spark"
+    )
+    assert result.exit_code == 0, result.output
+    assert spark.read_text() == duck.read_text()
+    assert json.loads((tmp_path / "spark.csv.meta.json").read_text())["engine"] == "spark"

@@ -122,7 +122,16 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         or pa.types.is_date32(f.type)
         or f.name == "direction"
     ]
-    pq.write_table(table, path, use_dictionary=few_values, compression="snappy")
+    # Min/max statistics help readers skip row groups by date or id; for few-valued
+    # codes they cost more to compute than they save.
+    with_statistics = [f.name for f in table.schema if not pa.types.is_dictionary(f.type)]
+    pq.write_table(
+        table,
+        path,
+        use_dictionary=few_values,
+        write_statistics=with_statistics,
+        compression="snappy",
+    )
 
 
 def _plain_for_csv(table: pa.Table) -> pa.Table:

@@ -125,4 +125,3 @@ def window_outcomes(
     outcome -= ~(qualifies | fails)
     decided_on = np.where(in_decides, in_day, np.where(out_decides, out_day, NO_DATE))
     return WindowOutcomes(outcome=outcome, decided_on=decided_on)
-

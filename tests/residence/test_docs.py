@@ -1,0 +1,31 @@
+"""The examples in the residence and engine docstrings run and say what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "migstats.engine",
+    "migstats.engine.dialect",
+    "migstats.engine.grouping",
+    "migstats.residence.classify",
+    "migstats.residence.events",
+    "migstats.residence.histories",
+    "migstats.residence.initial_status",
+    "migstats.residence.inputs",
+    "migstats.residence.persons",
+    "migstats.residence.repair",
+    "migstats.residence.rule",
+    "migstats.residence.status",
+    "migstats.residence.windows",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -116,7 +116,7 @@ def _residence(run: DemoRun) -> None:
         t_in = pc.equal(t_year, y)
 
         def count(mask: object) -> int:
-            return int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)  # type: ignore[arg-type]
+            return int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)
 
         table.add_row(
             str(y),

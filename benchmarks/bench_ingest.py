@@ -10,7 +10,6 @@ memory of each stage, and the total (the goal at scale 1.0: 5 minutes, 12 GB).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import tempfile
@@ -19,30 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _memory import peak_mb, reset_peak
 from migstats.config import load_config
 from migstats.synth.project import write_project_file
 
 
-def _peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
 def _stage(name: str, rows: Callable[[Any], int], run: Callable[[], Any]) -> tuple[float, Any]:
-    _reset_peak()
+    reset_peak()
     t0 = time.perf_counter()
     out = run()
     seconds = time.perf_counter() - t0
     n = rows(out)
     rate = f"{n / seconds:,.0f}" if seconds and n else ""
-    print(f"{name:34s} {seconds:8.1f} {n:14,d} {rate:>14s} {_peak_mb():9.0f}", flush=True)
+    print(f"{name:34s} {seconds:8.1f} {n:14,d} {rate:>14s} {peak_mb():9.0f}", flush=True)
     return seconds, out
 
 

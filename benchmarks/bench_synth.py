@@ -10,12 +10,12 @@ before each step through /proc/self/clear_refs on Linux).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from _memory import peak_mb, reset_peak
 from migstats.synth.generate import generate
 
 # Which result rows each step produces, to print rows per second.
@@ -26,18 +26,6 @@ STEP_ROWS = {
     "census and national register": ["census_2022", "national_register"],
     "write truth": ["truth/crossing", "truth/person", "truth/record", "truth/status_at"],
 }
-
-
-def _peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def main() -> None:
@@ -52,9 +40,9 @@ def main() -> None:
 
     def progress(name: str, done: int) -> None:
         if done:
-            peaks[name] = _peak_mb()
+            peaks[name] = peak_mb()
         else:
-            _reset_peak()
+            reset_peak()
 
     t0 = time.perf_counter()
     result = generate(out, scale=args.scale, seed=args.seed, progress=progress)

@@ -117,9 +117,20 @@ def harmonise_project(
     text = "\n\n".join(f"{name}\n{rep}" for name, rep in result.reports.items())
     _atomic(ws / "reports" / "coding.txt", text + "\n")
     if merged is not None and merged.review:
-        result.review_file = export_review(merged, ws / "review")
+        result.review_file = _export_if_new(merged, ws / "review", export_review)
     log.info("harmonised %d rows from %d sources", int(result), len(result.rows))
     return result
+
+
+def _export_if_new(report: object, folder: Path, export: Callable[..., Path]) -> Path:
+    """Export the review list, unless it is the same as the latest one: a re-run with
+    nothing new to review leaves the review folder as it was."""
+    previous = sorted(folder.glob("review-*.csv"))
+    path = export(report, folder)
+    if previous and path != previous[-1] and path.read_bytes() == previous[-1].read_bytes():
+        path.unlink()
+        return previous[-1]
+    return path
 
 
 def imported_isco(cfg: ProjectConfig) -> CodeList | None:

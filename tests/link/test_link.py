@@ -142,3 +142,22 @@ def test_settings_threshold_changes_links(harmonised: Path, tmp_path: Path) -> N
     )
     assert strict.links < loose.links
     assert strict.persons > loose.persons
+
+
+def test_permits_join_the_spine_by_passport(linked: object, harmonised: Path) -> None:
+    from migstats.link.permits import link_permits
+
+    ws = harmonised / "workspace"
+    links = {x.source: x for x in link_permits(ws, harmonised / "synthetic" / "truth")}
+    assert set(links) == {"work_permits", "visas_permits"}
+    for link in links.values():
+        # The document + nationality rule is exact: a linked permit is its holder's.
+        assert link.precision is not None and link.precision >= 0.999
+        # Permits on a passport never used to cross in the period stay for the model.
+        assert link.recall is not None and link.recall >= 0.8
+        assert 0 < link.linked < link.permits
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(ws / "integrated" / "work_permits_person.parquet")
+    assert table.num_rows == links["work_permits"].permits
+    assert table["person_key"].null_count == table.num_rows - links["work_permits"].linked

@@ -74,3 +74,26 @@ def link(
     console.print(f"Spine: {result.person_file}, {result.crossing_file}")
     console.print(f"Model: {result.model_file}; review file: {result.review_file}")
     console.print(f"Report: {result.report_file}")
+    _print_permit_links(cfg.workspace, truth)
+
+
+def _print_permit_links(workspace: Path, truth: Path | None) -> None:
+    """Attach permits to the spine (document + nationality) and show how many joined."""
+    from migstats.link.permits import link_permits
+
+    links = link_permits(workspace, truth)
+    if not links:
+        return
+    table = Table(title="Permits on the spine (passport + nationality rule)", title_justify="left")
+    for col in ("source", "permits", "linked", "share", "precision", "recall"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for x in links:
+        table.add_row(
+            x.source,
+            f"{x.permits:,}",
+            f"{x.linked:,}",
+            f"{x.share_linked:.1%}",
+            "" if x.precision is None else f"{x.precision:.4f}",
+            "" if x.recall is None else f"{x.recall:.4f}",
+        )
+    console.print(table)

@@ -1,0 +1,119 @@
+"""Visas, permits and work permits attached to the person spine: the deterministic rule.
+
+A permit names the passport it was issued on. Passport numbers are pseudonymised with
+the same key and normalisation in every source, so a permit whose (pseudonymised
+passport, nationality) is a traveller of the spine belongs to that traveller's person.
+This is the first, exact rule of issue 5's permit linkage; permits it cannot place
+(no border crossing on that passport in the data) stay unlinked, counted, and are left
+for the probabilistic model (not built yet).
+
+Writes ``integrated/<source>_person.parquet``: ``permit_id``, ``person_key`` (null when
+unlinked) and ``link_rule``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from migstats.link.travellers import traveller_id_sql
+
+log = logging.getLogger("migstats.link")
+
+#: Harmonised sources whose records carry a passport pseudonym and a permit number.
+PERMIT_SOURCES = ("work_permits", "visas_permits")
+
+
+@dataclass(frozen=True)
+class PermitLink:
+    """Outcome for one permit source; ``precision``/``recall`` only against a truth."""
+
+    source: str
+    permits: int
+    linked: int
+    precision: float | None = None
+    recall: float | None = None
+
+    @property
+    def share_linked(self) -> float:
+        return self.linked / self.permits if self.permits else 0.0
+
+
+def link_permits(workspace: Path, truth_dir: Path | None = None) -> list[PermitLink]:
+    """Attach every permit source of the harmonised zone to the spine by passport.
+
+    With ``truth_dir`` (a synthetic country's truth) precision is the share of linked
+    permits given to their true person, and recall the share of permits whose holder is
+    on the spine that were linked to them.
+    """
+    spine = workspace / "integrated" / "crossing.parquet"
+    out: list[PermitLink] = []
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"CREATE TABLE spine AS SELECT DISTINCT traveller_id, person_key "
+            f"FROM read_parquet('{spine}')"
+        )
+        for source in PERMIT_SOURCES:
+            path = workspace / "harmonised" / f"{source}.parquet"
+            if not path.is_file():
+                continue
+            con.execute(
+                f"CREATE OR REPLACE TABLE linked AS SELECT p.permit_id, s.person_key, "
+                f"CASE WHEN s.person_key IS NOT NULL THEN 'document+nationality' END "
+                f"AS link_rule FROM read_parquet('{path}') p "
+                f"LEFT JOIN spine s ON s.traveller_id = {traveller_id_sql()} "
+                f"ORDER BY p.permit_id"
+            )
+            target = workspace / "integrated" / f"{source}_person.parquet"
+            tmp = target.with_name(target.name + ".tmp")
+            con.execute(f"COPY linked TO '{tmp}' (FORMAT parquet)")
+            tmp.replace(target)
+            permits, linked = con.sql("SELECT count(*), count(person_key) FROM linked").fetchall()[
+                0
+            ]
+            link = PermitLink(source, int(permits), int(linked))
+            if truth_dir is not None:
+                link = _score(con, link, workspace, truth_dir)
+            log.info("%s: %d of %d permits linked", source, link.linked, link.permits)
+            out.append(link)
+    finally:
+        con.close()
+    return out
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection, link: PermitLink, workspace: Path, truth_dir: Path
+) -> PermitLink:
+    """Precision and recall of the permit links against the synthetic truth."""
+    record = truth_dir / "record.parquet"
+    crossing = workspace / "integrated" / "crossing.parquet"
+    # Each spine person stands for the true person most of its border records belong to.
+    con.execute(
+        f"CREATE OR REPLACE TABLE truth_of_key AS SELECT person_key, "
+        f"mode(t.person_id) AS person_id FROM read_parquet('{crossing}') c "
+        f"JOIN read_parquet('{record}') t ON t.record_id = c.record_id "
+        f"AND CAST(t.source AS VARCHAR) = 'border_crossings' GROUP BY person_key"
+    )
+    row = con.sql(
+        f"WITH truth AS (SELECT record_id, person_id FROM read_parquet('{record}') "
+        f"WHERE CAST(source AS VARCHAR) = '{link.source}'), "
+        f"scored AS (SELECT l.person_key, t.person_id AS true_person, k.person_id AS "
+        f"key_person, t.person_id IN (SELECT person_id FROM truth_of_key) AS on_spine "
+        f"FROM linked l JOIN truth t ON t.record_id = l.permit_id "
+        f"LEFT JOIN truth_of_key k USING (person_key)) "
+        f"SELECT count(*) FILTER (WHERE person_key IS NOT NULL), "
+        f"count(*) FILTER (WHERE key_person = true_person), "
+        f"count(*) FILTER (WHERE on_spine) FROM scored"
+    ).fetchall()[0]
+    linked, correct, reachable = (int(x) for x in row)
+    return PermitLink(
+        link.source,
+        link.permits,
+        link.linked,
+        precision=correct / linked if linked else None,
+        recall=correct / reachable if reachable else None,
+    )

@@ -228,3 +228,11 @@ def test_code_list_and_range_rules_from_the_dictionary(tmp_path: Path) -> None:
     assert _rule(v, "CODE_INVALID").examples == [{"record": 3, "value": "XX"}]
     assert v.clean["sex"].to_pylist() == ["M", "F", "F"]
     assert v.clean["age"].to_pylist() == [34, -1, 40]  # out of range is a warning only
+
+
+def test_blank_lines_with_mixed_line_endings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"A,B\n\n1,2\n\r\n\n3,4\n\n\n")
+    raw = read_raw(path, "csv")
+    assert [(r["A"], r["B"]) for r in raw.table.to_pylist()] == [("1", "2"), ("3", "4")]
+    assert raw.rejected.num_rows == 0

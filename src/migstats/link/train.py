@@ -98,15 +98,21 @@ def dedup_model() -> ModelSpec:
     )
 
 
-def census_model() -> ModelSpec:
-    """Census persons (foreigners) to border persons."""
+def census_model(*, presence: bool = False) -> ModelSpec:
+    """Census persons (foreigners) to border persons.
+
+    ``presence`` adds the census-night presence comparison; leave it out when the
+    border side is already restricted to persons present on census night (every pair
+    would then fall in one level, which EM cannot estimate).
+    """
     comps = [
         comparisons.name_comparison(),
         comparisons.birth_comparison(age="age"),
         comparisons.categorical_comparison("sex"),
         comparisons.categorical_comparison("nationality"),
-        comparisons.presence_comparison(),
     ]
+    if presence:
+        comps.append(comparisons.presence_comparison())
     return ModelSpec(
         name="census_border",
         settings=_settings("link_only", comps, blocking.census_prediction_rules()),

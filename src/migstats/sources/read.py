@@ -132,13 +132,21 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> RawTable:
             f"use one of {', '.join(sorted(_ENCODINGS))} (or convert the file to UTF-8)",
         )
     con = connect()
+    query = (
+        "CREATE TABLE csv_rows AS SELECT * FROM read_csv(?, all_varchar = true, "
+        "header = true, delim = ?, quote = '\"', escape = '\"', encoding = ?, "
+        "store_rejects = true, null_padding = false{extra})"
+    )
     try:
-        con.execute(
-            "CREATE TABLE csv_rows AS SELECT * FROM read_csv(?, all_varchar = true, "
-            "header = true, delim = ?, quote = '\"', escape = '\"', encoding = ?, "
-            "store_rejects = true, null_padding = false)",
-            [str(path), delimiter, enc],
-        )
+        try:
+            con.execute(query.format(extra=""), [str(path), delimiter, enc])
+        except duckdb.InvalidInputException as err:
+            if "sniffing" not in str(err):
+                raise
+            # Mixed line endings around blank lines defeat the strict dialect sniffer;
+            # the relaxed parser reads such files (blank lines are not records).
+            log.warning("%s: mixed line endings; reading it with the relaxed parser", path.name)
+            con.execute(query.format(extra=", strict_mode = false"), [str(path), delimiter, enc])
         header = [r[0] for r in con.execute("DESCRIBE csv_rows").fetchall()]
         accepted = int(con.sql("SELECT count(*) FROM csv_rows").fetchall()[0][0])
         # One rejected row per bad line (DuckDB lists one error per missing column).

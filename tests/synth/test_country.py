@@ -228,3 +228,36 @@ def test_bad_arguments_give_clear_errors(
 
     with pytest.raises(UserInputError, match=message):
         generate(tmp_path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_users_profile_models_another_country(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2] / "src/migstats/synth/profiles/maldives.yaml"
+        ).read_text()
+    )
+    # Another island state: half the tourists, no border closure, all workers from Nepal.
+    data["country"]["name"] = "Testland"
+    data["tourists"]["arrivals_per_year"] = {
+        y: v / 2 for y, v in data["tourists"]["arrivals_per_year"].items()
+    }
+    data["tourists"]["closures"] = []
+    data["workers"]["nationalities"] = {"NPL": 1.0}
+    profile = tmp_path / "testland.yaml"
+    profile.write_text(yaml.safe_dump(data))
+    generate(tmp_path / "out", scale=0.002, seed=4, profile=profile)
+    crossing = _truth(tmp_path / "out", "crossing")
+    tourists = crossing.filter(
+        pc.and_(pc.equal(crossing["visa_type"], "TOURIST"), pc.equal(crossing["direction"], "ARR"))
+    )
+    years = np.asarray(pc.year(tourists["crossing_date"]))
+    assert abs((years == 2023).sum() / 0.002 / (1_880_000 / 2) - 1) < 0.1
+    months = np.asarray(pc.month(tourists["crossing_date"]))
+    assert ((years == 2020) & (months == 5)).sum() > 0  # no closure in this country
+    person = _truth(tmp_path / "out", "person")
+    workers = np.asarray(person["citizenship"])[np.asarray(person["group"]) == "worker"]
+    assert set(workers.tolist()) == {"NPL"}
+    meta = json.loads((tmp_path / "out" / "truth" / "meta.json").read_text())
+    assert meta["profile"] == "Testland"

@@ -45,27 +45,6 @@ def test_pairwise_scores_count_pairs() -> None:
     assert (s.true_positive, s.predicted, s.actual) == (1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def harmonised(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from migstats.cli.demo import DemoRun, _harmonise, _land, _synthetic_country, _validate
-
-    out = tmp_path_factory.mktemp("country")
-    run = DemoRun(out=out, scale=0.01, seed=7)
-    for step in (_synthetic_country, _land, _validate, _harmonise):
-        step(run)
-    return out
-
-
-@pytest.fixture(scope="module")
-def linked(harmonised: Path) -> object:
-    ws = harmonised / "workspace"
-    return deduplicate_border(
-        ws / "harmonised" / "border_crossings.parquet",
-        ws,
-        truth_dir=harmonised / "synthetic" / "truth",
-    )
-
-
 def test_border_dedup_meets_the_goal_against_the_truth(linked: object) -> None:
     r = linked
     assert r.record_scores is not None and r.traveller_scores is not None  # type: ignore[attr-defined]

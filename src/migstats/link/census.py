@@ -30,17 +30,19 @@ were linked to it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from migstats.link.names import joined_name, name_skeleton, normalised_name
+from migstats.link.quality import write_review_file
 from migstats.link.train import ModelSpec, census_model, train_or_load, with_fixed_m
 
-__all__ = ["CensusLink", "link_census"]
+__all__ = ["CensusLink", "build_candidates", "census_spec", "link_census", "one_to_one_links"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,10 @@ class CensusLink:
     linked: int
     output_file: Path
     model_file: Path | None
+    review_file: Path
+    review_pairs: int
+    report_file: Path
+    weight_histogram: dict[int, int] = field(default_factory=dict)
     precision: float | None = None
     recall: float | None = None
     reachable: int | None = None
@@ -78,9 +84,7 @@ def _age_at(dob: str, night: str) -> str:
     return f"year({night}) - year({dob}) - case when {birthday_later} then 1 else 0 end"
 
 
-def build_candidates(
-    con: duckdb.DuckDBPyConnection, workspace: Path, census_night: dt.date
-) -> int:
+def build_candidates(con: duckdb.DuckDBPyConnection, workspace: Path, census_night: dt.date) -> int:
     """Create table ``spine_person`` and return the number present on census night.
 
     ``spine_person`` has one row per spine person: ``person_key``, ``surname``,
@@ -121,28 +125,27 @@ def build_candidates(
         f" update spine_person set name_skeleton = {name_skeleton('full_name')}"
     )
     present = int(
-        con.sql("select count(*) from spine_person where present_on_census_night").fetchall()[
-            0
-        ][0]
+        con.sql("select count(*) from spine_person where present_on_census_night").fetchall()[0][0]
     )
     logger.info("census linkage: %d spine persons present on census night", present)
     return present
 
 
 def census_spec() -> ModelSpec:
-    """The census model with the m probabilities of birth/age and sex held fixed.
+    """The census model with m probabilities held at their written values (no EM).
 
     EM cannot estimate them here: among candidates of one citizenship the common
-    South Asian names have many namesakes, so the EM pass blocked on the name takes
-    namesakes of other ages for matches and learns that a match often has a different
-    age (and that a match never differs in sex, which would make one coding error
-    fatal). Their m probabilities stay at the values written in
-    :mod:`migstats.link.comparisons` (census age errors of a year, rare sex errors);
-    EM estimates the name levels only, blocked on citizenship, age and sex.
+    South Asian names have many namesakes of the same age and sex, so EM takes
+    namesakes for matches. Blocked on the name it learnt that a match often has a
+    different age (and never a different sex, which would make one coding error
+    fatal); blocked on age it learnt that a third of matches have merely similar
+    names. The m probabilities written in :mod:`migstats.link.comparisons` (census age
+    errors of a year, rare sex errors, transliteration variants) are used as they are;
+    u comes from random pairs and the prior from the deterministic rule, as usual.
     """
     spec = census_model()
     for comp in spec.settings["comparisons"]:
-        if comp["output_column_name"] in ("date_of_birth", "sex"):
+        if comp["output_column_name"] in ("full_name", "date_of_birth", "sex"):
             spec = with_fixed_m(
                 spec,
                 comp["output_column_name"],
@@ -155,7 +158,7 @@ def census_spec() -> ModelSpec:
     return ModelSpec(
         spec.name,
         spec.settings,
-        spec.training_rules[:1],
+        (),
         spec.deterministic_rules,
         spec.deterministic_recall,
     )
@@ -183,7 +186,7 @@ def _prepare_inputs(con: duckdb.DuckDBPyConnection, census: Path) -> int:
     return int(con.sql("select count(*) from census_input").fetchall()[0][0])
 
 
-def _one_to_one(con: duckdb.DuckDBPyConnection, pairs: str, threshold: float) -> None:
+def one_to_one_links(con: duckdb.DuckDBPyConnection, pairs: str, threshold: float) -> None:
     """Create table ``census_link``: pairs that are best for both sides and above threshold.
 
     Ranking both sides (ties broken by id, so the result is reproducible) keeps a
@@ -210,7 +213,8 @@ def link_census(
     census_night: dt.date | str,
     truth_dir: Path | None = None,
     *,
-    threshold_match_weight: float = 6.0,
+    threshold_match_weight: float = 5.0,
+    review_band: float = 4.0,
     retrain: bool = False,
     seed: int = 42,
 ) -> CensusLink:
@@ -218,7 +222,9 @@ def link_census(
 
     Reads ``harmonised/census_2022.parquet`` and the spine under ``workspace``, writes
     ``integrated/census_person.parquet`` and keeps the trained model under
-    ``linkage/models``. With ``truth_dir`` (a synthetic country's ``truth/``) the links
+    ``linkage/models``, the pairs within ``review_band`` of the threshold in
+    ``linkage/review/census_2022.csv`` and a report in ``linkage/census_report.json``.
+    With ``truth_dir`` (a synthetic country's ``truth/``) the links
     are scored against it.
 
     Example (after :func:`migstats.link.deduplicate_border`)::
@@ -255,9 +261,11 @@ def link_census(
 
         t = time.perf_counter()
         predictions = linker.inference.predict()
-        con.execute(f"create or replace table census_pair as select * from {predictions.physical_name}")
+        con.execute(
+            f"create or replace table census_pair as select * from {predictions.physical_name}"
+        )
         pairs = int(con.sql("select count(*) from census_pair").fetchall()[0][0])
-        _one_to_one(con, "census_pair", threshold_match_weight)
+        one_to_one_links(con, "census_pair", threshold_match_weight)
         timings["predict"] = time.perf_counter() - t
 
         con.execute(
@@ -272,6 +280,19 @@ def link_census(
         tmp.replace(out)
         linked = int(con.sql("select count(person_key) from census_person").fetchall()[0][0])
         model_files = sorted(models_dir.glob(f"{spec.name}.v*.{spec.fingerprint()}.json"))
+        review_file = workspace / "linkage" / "review" / "census_2022.csv"
+        review = write_review_file(
+            con,
+            "census_pair",
+            review_file,
+            low=threshold_match_weight - review_band,
+            high=threshold_match_weight + review_band,
+            columns=("full_name", "date_of_birth", "age", "sex", "nationality"),
+        )
+        histogram = con.sql(
+            "select greatest(floor(match_weight)::int, -10), count(*) from census_pair"
+            " group by 1 order by 1"
+        ).fetchall()
         result = CensusLink(
             census_foreigners=foreigners,
             candidates=candidates,
@@ -279,10 +300,15 @@ def link_census(
             linked=linked,
             output_file=out,
             model_file=model_files[0] if model_files else None,
+            review_file=review_file,
+            review_pairs=review,
+            report_file=workspace / "linkage" / "census_report.json",
+            weight_histogram={int(k): int(v) for k, v in histogram},
             timings=timings,
         )
         if truth_dir is not None:
             result = _score(con, result, workspace, truth_dir)
+        _write_report(result, threshold_match_weight)
     finally:
         con.close()
     logger.info(
@@ -326,15 +352,28 @@ def _score(
         " count(*) filter (where on_spine and key_person = true_person) from scored"
     ).fetchall()[0]
     linked, correct, reachable, correct_reachable = (int(x) for x in row)
-    return CensusLink(
-        census_foreigners=result.census_foreigners,
-        candidates=result.candidates,
-        candidate_pairs=result.candidate_pairs,
-        linked=result.linked,
-        output_file=result.output_file,
-        model_file=result.model_file,
+    return replace(
+        result,
         precision=correct / linked if linked else None,
         recall=correct_reachable / reachable if reachable else None,
         reachable=reachable,
-        timings=result.timings,
     )
+
+
+def _write_report(result: CensusLink, threshold: float) -> None:
+    """The linkage report of the census~spine source pair, as JSON."""
+    report = {
+        "pair": "census_2022~person spine (foreigners, present on census night)",
+        "threshold_match_weight": threshold,
+        **{
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in asdict(result).items()
+            if k != "weight_histogram"
+        },
+        "match_rate": result.share_linked,
+        "match_weight_histogram": result.weight_histogram,
+    }
+    result.report_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = result.report_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2), "utf-8")
+    tmp.replace(result.report_file)

@@ -1,0 +1,130 @@
+"""Census foreigners linked to the person spine: hand-made cases and the synthetic country."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from migstats.config import load_config
+from migstats.link import CensusLink, link_census
+from migstats.link.census import build_candidates, one_to_one_links
+
+
+def _write(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy ({sql}) to '{path}' (format parquet)")
+
+
+def test_candidates_presence_name_and_age(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    night = dt.date(2022, 9, 20)
+    # A arrived before census night (present); B left before it (abroad); C arrived
+    # only after it (abroad: no crossing on or before the night counts as absent).
+    _write(
+        con,
+        "select * from (values ('1','A','A|X',date '2022-01-01','ARR'),"
+        " ('2','A','A|X',date '2022-03-01','DEP'), ('3','A','A|X',date '2022-09-20','ARR'),"
+        " ('4','B','B|X',date '2022-01-01','ARR'), ('5','B','B|X',date '2022-06-01','DEP'),"
+        " ('6','C','C|X',date '2022-10-01','ARR'))"
+        " v(record_id, person_key, traveller_id, crossing_date, direction)",
+        tmp_path / "integrated" / "crossing.parquet",
+    )
+    _write(
+        con,
+        "select * from (values ('A','M',date '1990-09-21','BGD'),"
+        " ('B','F',date '1990-09-20','IND'), ('C','M',null,'NPL'))"
+        " v(person_key, sex, date_of_birth, citizenship)",
+        tmp_path / "integrated" / "person.parquet",
+    )
+    # A's name is written twice one way and once another: the majority wins.
+    _write(
+        con,
+        "select * from (values ('1','HOSSAIN','MOHAMED'), ('2','HOSSAIN','MOHAMED'),"
+        " ('3','HUSSAIN','MUHAMMAD'), ('4','SILVA','MARIA'), ('5','SILVA','MARIA'),"
+        " ('6','RAI','RAM')) v(record_id, surname, given_names)",
+        tmp_path / "harmonised" / "border_crossings.parquet",
+    )
+    assert build_candidates(con, tmp_path, night) == 1
+    rows = con.sql(
+        "select person_key, full_name, age, present_on_census_night from spine_person"
+        " order by person_key"
+    ).fetchall()
+    # A turns 32 the day after census night; B turns 32 on census night.
+    assert rows == [
+        ("A", "MOHAMED HOSSAIN", 31, True),
+        ("B", "MARIA SILVA", 32, False),
+        ("C", "RAM RAI", None, False),
+    ]
+
+
+def test_one_to_one_keeps_pairs_best_for_both_sides() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "create table p as select * from (values"
+        " ('census','c1','spine','s1', 9.0, 0.99), ('census','c2','spine','s1', 7.0, 0.9),"
+        " ('census','c2','spine','s2', 6.0, 0.8), ('spine','s3','census','c3', 8.0, 0.95),"
+        " ('census','c4','spine','s4', 1.0, 0.6))"
+        " v(source_dataset_l, unique_id_l, source_dataset_r, unique_id_r, match_weight,"
+        " match_probability)"
+    )
+    one_to_one_links(con, "p", 5.0)
+    links = con.sql("select record_id, person_key from census_link order by 1").fetchall()
+    # c2's best (s1) is c1's, so c2 stays unlinked this round rather than take s1;
+    # c4's pair is below the threshold; s3/c3 is read from either side.
+    assert links == [("c1", "s1"), ("c3", "s3")]
+
+
+@pytest.fixture(scope="module")
+def census(linked: object, harmonised: Path) -> CensusLink:
+    night = load_config(harmonised / "project.yaml").period.census_night
+    assert night is not None
+    return link_census(harmonised / "workspace", night, harmonised / "synthetic" / "truth")
+
+
+def test_census_link_meets_the_goal_against_the_truth(census: CensusLink) -> None:
+    assert census.precision is not None and census.recall is not None
+    # Measured at scale 0.01, seed 7: precision 0.997, recall 0.989 (issue goal 0.99 and
+    # 0.98). The misses are true namesakes: same name, age, sex and citizenship and no
+    # census date of birth, which one-to-one ranking cannot tell apart.
+    assert census.precision >= 0.99
+    assert census.recall >= 0.98
+    assert census.reachable is not None and census.reachable <= census.census_foreigners
+    assert 0 < census.linked < census.census_foreigners <= census.candidate_pairs
+
+
+def test_census_person_file_is_one_to_one(census: CensusLink, harmonised: Path) -> None:
+    ws = harmonised / "workspace"
+    table = pq.read_table(census.output_file)
+    assert table.column_names == ["record_id", "person_key", "match_weight", "match_probability"]
+    assert table.num_rows == census.census_foreigners
+    assert table["person_key"].null_count == table.num_rows - census.linked
+    keys = [k for k in table.column("person_key").to_pylist() if k is not None]
+    assert len(keys) == len(set(keys))
+    spine = set(pq.read_table(ws / "integrated" / "person.parquet")["person_key"].to_pylist())
+    assert set(keys) <= spine
+    census_ids = set(
+        pq.read_table(ws / "harmonised" / "census_2022.parquet", columns=["record_id"])[
+            "record_id"
+        ].to_pylist()
+    )
+    assert set(table.column("record_id").to_pylist()) <= census_ids
+
+
+def test_census_report_and_review_file(census: CensusLink) -> None:
+    report = json.loads(census.report_file.read_text())
+    assert report["linked"] == census.linked
+    assert sum(report["match_weight_histogram"].values()) == census.candidate_pairs
+    header = census.review_file.read_text().splitlines()[0]
+    assert "full_name_l" in header and "age_r" in header and header.endswith("is_match")
+    assert len(census.review_file.read_text().splitlines()) == census.review_pairs + 1
+
+
+def test_census_rerun_reuses_the_model(census: CensusLink, harmonised: Path) -> None:
+    again = link_census(harmonised / "workspace", "2022-09-20")  # str accepted too
+    assert census.model_file is not None and again.model_file == census.model_file
+    assert again.linked == census.linked and again.precision is None

@@ -3,6 +3,7 @@ the person spine), with the linkage quality report."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -75,6 +76,33 @@ def link(
     console.print(f"Model: {result.model_file}; review file: {result.review_file}")
     console.print(f"Report: {result.report_file}")
     _print_permit_links(cfg.workspace, truth)
+    census = cfg.workspace / "harmonised" / "census_2022.parquet"
+    if cfg.period.census_night is not None and census.is_file():
+        _print_census_link(cfg.workspace, cfg.period.census_night, truth)
+
+
+def _print_census_link(workspace: Path, census_night: date, truth: Path | None) -> None:
+    """Link census foreigners to spine persons present on census night, and report it."""
+    from migstats.link import link_census
+
+    with console.status("Linking census foreigners to persons present on census night..."):
+        result = link_census(workspace, census_night, truth)
+    table = Table(title="Census foreigners to spine persons (one-to-one)", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("census foreigners", f"{result.census_foreigners:,}"),
+        ("spine persons present on census night", f"{result.candidates:,}"),
+        ("candidate pairs", f"{result.candidate_pairs:,}"),
+        ("linked", f"{result.linked:,} ({result.share_linked:.1%})"),
+        ("pairs for clerical review", f"{result.review_pairs:,}"),
+    ]
+    if result.precision is not None and result.recall is not None:
+        rows.append(("precision / recall", f"{result.precision:.4f} / {result.recall:.4f}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"Census links: {result.output_file}; review file: {result.review_file}")
 
 
 def _print_permit_links(workspace: Path, truth: Path | None) -> None:

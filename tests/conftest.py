@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
 @pytest.fixture(scope="session")
 def small_country(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default Maldives at scale 0.01 (about 5,000 residents), seed 11."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture(scope="session")
 def small_country(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default Maldives at scale 0.01 (about 5,000 residents), seed 11."""

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from migstats.harmonise import (
+    KINDS,
     code_countries,
     code_industries,
     code_occupations,
@@ -31,60 +30,7 @@ from migstats.harmonise import (
     harmonise_table,
     parse_dates,
 )
-
-# Native extract columns -> canonical names (what the project file's mapping says).
-SOURCES: dict[str, tuple[str, str, dict[str, str]]] = {
-    "border_crossing": (
-        "immigration/border_crossings.csv",
-        ",",
-        {
-            "MOVEMENT_ID": "record_id",
-            "MOVEMENT_DATETIME": "crossing_datetime",
-            "NATIONALITY": "nationality",
-            "DATE_OF_BIRTH": "date_of_birth",
-            "VISA_TYPE": "visa_type",
-        },
-    ),
-    "visa_permit": (
-        "immigration/visas_permits.csv",
-        ";",
-        {
-            "PERMIT_NO": "permit_id",
-            "PERMIT_TYPE": "permit_type",
-            "NATIONALITY": "nationality",
-            "DATE_OF_BIRTH": "date_of_birth",
-            "VALID_FROM": "valid_from",
-            "VALID_TO": "valid_to",
-        },
-    ),
-    "work_permit": (
-        "xpat/work_permits.csv",
-        ",",
-        {
-            "WP_NUMBER": "permit_id",
-            "NATIONALITY": "nationality",
-            "DOB": "date_of_birth",
-            "OCCUPATION": "occupation",
-            "INDUSTRY": "industry",
-            "WORK_ISLAND": "work_island",
-            "VALID_FROM": "valid_from",
-            "VALID_TO": "valid_to",
-        },
-    ),
-    "census_person": (
-        "mbs/census_2022.parquet",
-        "",
-        {
-            "census_person_id": "record_id",
-            "date_of_birth": "date_of_birth",
-            "country_of_birth": "country_of_birth",
-            "citizenship": "citizenship",
-            "island_code": "island",
-            "occupation_isco": "occupation",
-            "industry_isic": "industry",
-        },
-    ),
-}
+from migstats.synth.project import read_extract
 
 VARIABLES: list[tuple[str, str, Callable[..., Any]]] = [
     ("border_crossing", "nationality", code_countries),
@@ -102,27 +48,6 @@ VARIABLES: list[tuple[str, str, Callable[..., Any]]] = [
     ("census_person", "citizenship", code_countries),
     ("census_person", "occupation", code_occupations),
 ]
-
-
-def read(root: Path, kind: str) -> pa.Table:
-    """One extract as a canonical table of strings (malformed CSV rows skipped)."""
-    name, delimiter, mapping = SOURCES[kind]
-    path = root / "extracts" / name
-    columns = list(mapping)
-    if path.suffix == ".parquet":
-        table = pq.read_table(path, columns=columns)
-        table = pa.table({c: table.column(c).cast(pa.string()) for c in columns})
-    else:
-        table = pacsv.read_csv(
-            path,
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=lambda _row: "skip"
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()), include_columns=columns
-            ),
-        )
-    return table.select(columns).rename_columns([mapping[c] for c in columns])
 
 
 def _timed(action: Callable[[], Any]) -> float:
@@ -146,8 +71,10 @@ def main() -> None:
         print(f"generated scale {args.scale} in {seconds:.1f} s: {root}")
 
     tables: dict[str, pa.Table] = {}
-    for kind in SOURCES:
-        seconds = _timed(lambda kind=kind: tables.__setitem__(kind, read(root, kind)))
+    for kind in KINDS:
+        seconds = _timed(
+            lambda kind=kind: tables.__setitem__(kind, read_extract(root / "extracts", kind))
+        )
         print(f"read {kind:18s} {tables[kind].num_rows:>12,} rows  {seconds:7.2f} s")
 
     warm = _timed(lambda: [f(["x"]) for f in {v[2] for v in VARIABLES}])

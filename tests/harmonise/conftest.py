@@ -21,6 +21,7 @@ def country_seed7(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def extracts_seed7(country_seed7: Path) -> dict[str, pa.Table]:
     """Each extract of the seed-7 country as a canonical string table, by kind."""
-    from tests.harmonise.synthetic import MAPPING, read_canonical
+    from migstats.harmonise import KINDS
+    from tests.harmonise.synthetic import read_canonical
 
-    return {kind: read_canonical(country_seed7, kind) for kind in MAPPING}
+    return {kind: read_canonical(country_seed7, kind) for kind in KINDS}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 
 from migstats.synth.profile import Profile, load_profile
@@ -128,6 +129,33 @@ SOURCES: list[dict[str, Any]] = [
         },
     },
 ]
+
+
+def source_of(kind: str) -> dict[str, Any]:
+    """The synthetic source feeding canonical table ``kind`` (its project-file entry)."""
+    for source in SOURCES:
+        if source["kind"] == kind:
+            return source
+    raise KeyError(f"no synthetic source of kind {kind!r}")
+
+
+def read_extract(extracts_dir: Path, kind: str) -> pa.Table:
+    """A synthetic extract as text with canonical column names, read by the pipeline's own
+    reader through the project file's mapping (rows the parser rejects are left out).
+    For tests and benchmarks that start at a canonical table, not at a workspace."""
+    from migstats.sources.read import read_raw
+
+    source = source_of(kind)
+    with read_raw(
+        extracts_dir / source["path"],
+        source["format"],
+        encoding=source.get("encoding", "utf-8"),
+        delimiter=source.get("delimiter", ","),
+        sheet=source.get("sheet"),
+    ) as raw:
+        table = raw.table
+    columns: dict[str, str] = source["columns"]
+    return table.select(list(columns.values())).rename_columns(list(columns))
 
 
 def synthetic_project(

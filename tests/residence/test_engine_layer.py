@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from migstats.engine import DuckDBEngine, EngineError, get_engine, transpile
+from migstats.engine import DuckDBEngine, EngineError, get_engine, grouping, transpile
 from migstats.engine.grouping import chunk_bounds, group_order
 from migstats.errors import MissingExtraError, UserInputError
 
@@ -61,8 +61,12 @@ def test_missing_pyspark_gives_the_install_line(monkeypatch: pytest.MonkeyPatch)
     assert "pip install 'migstats[spark]'" in str(info.value)
 
 
+@pytest.mark.parametrize("threads", [1, 3], ids=["one sort", "partitions on threads"])
 @pytest.mark.parametrize("span", [10, 2**40], ids=["packed in one key", "ties sorted apart"])
-def test_group_order_matches_a_stable_sort(span: int) -> None:
+def test_group_order_matches_a_stable_sort(
+    span: int, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grouping, "PARALLEL_ROWS", 0)  # partition even this small table
     rng = np.random.default_rng(3)
     n = 5_000
     table = pa.table(
@@ -72,7 +76,7 @@ def test_group_order_matches_a_stable_sort(span: int) -> None:
             "r": np.arange(n),
         }
     )
-    order = group_order(table, "g", ["d", "r"])
+    order = group_order(table, "g", ["d", "r"], threads=threads)
     g, d = table.column("g").to_numpy(), table.column("d").to_numpy()
     assert sorted(order.tolist()) == list(range(n))
     # Groups contiguous, each sorted by d then r.

@@ -107,7 +107,7 @@ class DuckDBEngine(Engine):
 
     def _order(self, table: pa.Table, key: str, order_by: Sequence[str]) -> np.ndarray:
         if all(sortable_integers(table.column(c)) is not None for c in order_by):
-            return group_order(table, key, order_by)
+            return group_order(table, key, order_by, threads=self.threads)
         # Text or other sort columns: DuckDB's sort, over the sort columns only.
         columns = [key, *order_by]
         position = pa.array(np.arange(table.num_rows, dtype=np.int64))

@@ -7,7 +7,7 @@ census record without a date of birth keeps name skeleton, sex and citizenship.
 Training rules block on one group of fields so EM can estimate the others.
 
 >>> dedup_prediction_rules()[0]["blocking_rule"]
-'l."date_of_birth" = r."date_of_birth" and l."sex" = r."sex"'
+'l."date_of_birth" = r."date_of_birth" and l."sex" = r."sex" and l."nationality" = r."nationality"'
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ _SKELETON_YEAR = _sql(
 
 
 def dedup_prediction_rules() -> list[Rule]:
-    """Traveller pairs to score: same birth date and sex, or same name skeleton and year."""
-    return [_on("date_of_birth", "sex"), _SKELETON_YEAR]
+    """Traveller pairs to score: same birth date, sex and nationality, or same name
+    skeleton and year of birth (which also catches a nationality coded differently)."""
+    return [_on("date_of_birth", "sex", "nationality"), _SKELETON_YEAR]
 
 
 def dedup_training_rules() -> list[Rule]:

@@ -41,6 +41,7 @@ import duckdb
 from migstats.link.names import joined_name, name_skeleton, normalised_name
 from migstats.link.quality import write_review_file
 from migstats.link.train import ModelSpec, census_model, train_or_load, with_fixed_m
+from migstats.sources.read import connect
 
 __all__ = ["CensusLink", "build_candidates", "census_spec", "link_census", "one_to_one_links"]
 
@@ -239,7 +240,7 @@ def link_census(
     )
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    con = duckdb.connect()
+    con = connect()  # memory-capped, spills to disk
     try:
         con.execute("set enable_progress_bar = false")
         candidates = build_candidates(con, workspace, night)

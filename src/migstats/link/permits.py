@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from migstats.link.travellers import traveller_id_sql
+from migstats.sources.read import connect
 
 log = logging.getLogger("migstats.link")
 
@@ -51,7 +52,7 @@ def link_permits(workspace: Path, truth_dir: Path | None = None) -> list[PermitL
     """
     spine = workspace / "integrated" / "crossing.parquet"
     out: list[PermitLink] = []
-    con = duckdb.connect()
+    con = connect()  # memory-capped, spills to disk
     try:
         con.execute(
             f"CREATE TABLE spine AS SELECT DISTINCT traveller_id, person_key "

@@ -27,6 +27,7 @@ from migstats.link.quality import PairwiseScores, pairwise_scores, write_review_
 from migstats.link.spine import build_spine
 from migstats.link.train import dedup_model, m_from_known_matches, train_or_load, with_fixed_m
 from migstats.link.travellers import collapse_travellers
+from migstats.sources.read import connect
 
 __all__ = ["BorderLinkage", "LinkSettings", "deduplicate_border"]
 
@@ -104,7 +105,7 @@ def deduplicate_border(
     cfg = settings or LinkSettings()
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    con = duckdb.connect()
+    con = connect()  # memory-capped, spills to disk
     con.execute("set enable_progress_bar = false")  # the library never prints
     con.execute(f"create view border as select * from read_parquet('{border}')")
     records = int(con.sql("select count(*) from border").fetchall()[0][0])

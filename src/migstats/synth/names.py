@@ -1,13 +1,22 @@
 """Synthetic names: common given names and surnames by naming tradition, with the
 transliteration variants that make one person look like several in agency records.
 
-The pools are common names, not real people. A person keeps one canonical name; some
-people are written in another transliteration in some records (Mohamed / Mohammed /
-Muhammad), and any record may carry a typing error.
+The pools are common names, not real people. Real naming is a few very common names
+and a long tail of rarer ones, and linkage depends on that tail (two tourists called
+Thomas Schmidt born on the same day are rare in life, and should be rare here). So each
+tradition's list of common names (the head) is extended by a generated tail of
+same-style names, blends of two common names (``Schmidt`` and ``Hoffmann`` give
+``Schmiffmann``; Chinese and Korean given names join two syllables), and a tradition's
+head share says how often people carry a head name (high where naming is concentrated,
+as in the Maldives and Bangladesh). A person keeps one canonical name; some people are
+written in another transliteration in some records (Mohamed / Mohammed / Muhammad), and
+any record may carry a typing error.
 
 >>> names = NameBook()
 >>> names.variants_of("Mohamed")[:3]
 ('Mohamed', 'Mohammed', 'Muhammad')
+>>> blend("Schmidt", "Hoffmann"), blend("Hossain", "Rahman")
+('Schmiffmann', 'Hohman')
 """
 
 from __future__ import annotations
@@ -64,7 +73,9 @@ _POOLS: dict[str, dict[str, str]] = {
     "chinese": {
         "M": "Wei Jun Lei Hao Jian Ming Tao Yong Qiang Bo Chen Yi",
         "F": "Li Fang Jing Min Yan Xin Hui Ying Na Xiu",
-        "S": "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo",
+        "S": "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo Gao Lin He "
+        "Luo Zheng Liang Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan "
+        "Jiang Cai Yu Du Ye Cheng Su Lu Ding Ren Shen Yao",
     },
     "filipino": {
         "M": "Jose Juan Mark Ronald Christian Michael Jerome Rodel Arnel",
@@ -249,6 +260,64 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Share of people whose name part is one of the tradition's common names (the rest
+#: draw from its generated tail). Concentrated naming systems get high shares.
+HEAD_SHARE: dict[str, float] = {
+    "maldivian": 0.6,
+    "bengali": 0.6,
+    "pakistani": 0.6,
+    "chinese": 0.5,
+    "korean": 0.5,
+    "burmese": 0.5,
+}
+DEFAULT_HEAD_SHARE = 0.3
+
+# Traditions whose tail given names join two syllables (Wei + Jun = Weijun).
+_SYLLABIC = frozenset({"chinese"})
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def _cuts(name: str) -> list[int]:
+    """Where a name may be cut: after a vowel (past the first letter) that a consonant
+    follows, so the pieces join like syllables."""
+    return [
+        k + 1
+        for k in range(1, len(name) - 2)
+        if name[k] in _VOWELS and name[k + 1].isalpha() and name[k + 1] not in _VOWELS
+    ]
+
+
+def blend(a: str, b: str, which: int = 0) -> str | None:
+    """A new name in the style of two others: a start of ``a`` and an end of ``b``
+    (``which`` picks among their cut points, first ones first)."""
+    starts = [a[:k] for k in _cuts(a)]
+    ends = [b[k:] for k in _cuts(b)]
+    pairs = [(x, y) for x in starts for y in ends]
+    if which >= len(pairs):
+        return None
+    first, second = pairs[which]
+    return first + second
+
+
+def _tail(tradition: str, part: str) -> list[str]:
+    """The generated rarer names of one tradition's name part, in a fixed order."""
+    head = _POOLS[tradition][part].split()
+    known = {n for pool in _POOLS.values() for p in pool.values() for n in p.split()}
+    out: dict[str, None] = {}
+    for a in head:
+        for b in head:
+            if a == b:
+                continue
+            if tradition in _SYLLABIC and part != "S":
+                candidates: list[str | None] = [a + b.lower()]
+            else:
+                candidates = [blend(a, b, i) for i in range(16)]
+            for name in candidates:
+                if name and name not in known and 2 < len(name) <= 12:
+                    out.setdefault(name, None)
+    return list(out)
+
+
 @dataclass(frozen=True)
 class NameBook:
     """All names of all traditions, numbered, with their variants."""
@@ -259,6 +328,10 @@ class NameBook:
         for pool in _POOLS.values():
             for part in pool.values():
                 for name in part.split():
+                    seen.setdefault(name, None)
+        for tradition, pool in _POOLS.items():
+            for part in pool:
+                for name in _tail(tradition, part):
                     seen.setdefault(name, None)
         for canonical, variants in _VARIANTS.items():
             seen.setdefault(canonical, None)
@@ -287,8 +360,25 @@ class NameBook:
         return pa.array(flat, pa.string()), offset, count
 
     def pool(self, tradition: str, part: str) -> npt.NDArray[np.int64]:
-        """Name numbers of one tradition's given names (``M``/``F``) or surnames (``S``)."""
+        """Name numbers of one tradition's common given names (``M``/``F``) or surnames
+        (``S``)."""
         return np.array([self.index[n] for n in _POOLS[tradition][part].split()], np.int64)
+
+    def tail(self, tradition: str, part: str) -> npt.NDArray[np.int64]:
+        """Name numbers of the generated rarer names of one tradition's name part."""
+        return np.array([self.index[n] for n in _tail(tradition, part)], np.int64)
+
+    def _pick(
+        self, rng: np.random.Generator, tradition: str, part: str, k: int
+    ) -> npt.NDArray[np.int64]:
+        head, tail = self.pool(tradition, part), self.tail(tradition, part)
+        from_head = rng.random(k) < HEAD_SHARE.get(tradition, DEFAULT_HEAD_SHARE)
+        if not len(tail):
+            from_head[:] = True
+        picked = head[rng.integers(0, len(head), k)]
+        if len(tail):
+            picked = np.where(from_head, picked, tail[rng.integers(0, len(tail), k)])
+        return picked
 
     def draw(
         self,
@@ -315,14 +405,12 @@ class NameBook:
             if not k:
                 continue
             t, s = traditions[g // 2], "MF"[g % 2]
-            given = self.pool(t, s)
-            given1[rows] = given[rng.integers(0, len(given), k)]
+            given1[rows] = self._pick(rng, t, s, k)
             # South Asian and Maldivian names often carry a second given name.
             two = rng.random(k) < (0.3 if t in ("bengali", "maldivian", "indian") else 0.05)
-            second = given[rng.integers(0, len(given), k)]
+            second = self._pick(rng, t, s, k)
             given2[rows] = np.where(two & (second != given1[rows]), second, -1)
-            sur = self.pool(t, "S")
-            surname[rows] = sur[rng.integers(0, len(sur), k)]
+            surname[rows] = self._pick(rng, t, "S", k)
         return {"given1": given1, "given2": given2, "surname": surname}
 
     def render(

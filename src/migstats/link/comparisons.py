@@ -19,6 +19,7 @@ __all__ = [
     "birth_comparison",
     "categorical_comparison",
     "name_comparison",
+    "name_part_comparison",
     "presence_comparison",
 ]
 
@@ -60,6 +61,49 @@ def name_comparison(col: str = "full_name", skeleton: str = "name_skeleton") -> 
                 m_probability=0.02,
             ),
             _level("else", "different names", m_probability=0.01),
+        ],
+    }
+
+
+def name_part_comparison(col: str) -> Comparison:
+    """One part of a name (surname, or given names) where sources keep parts apart.
+
+    Comparing parts separately keeps a typo in one part from looking like a different
+    short name: ``MIN GUO`` / ``MIN GAO`` differ in the whole surname, ``SCHUBER`` /
+    ``SCUHBER`` by one swap in a long one. So single edits count as typos only in
+    names of six letters or more.
+    """
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    from migstats.link.names import name_skeleton  # SQL text only; no cycle at import
+
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", f"{col} missing", is_null_level=True),
+            _level(
+                f"{a} = {b}",
+                f"{col} exact",
+                tf_adjustment_column=col,
+                tf_adjustment_weight=1.0,
+                m_probability=0.85,
+            ),
+            _level(
+                f"{name_skeleton(a)} = {name_skeleton(b)}",
+                f"{col} same transliteration skeleton",
+                m_probability=0.06,
+            ),
+            _level(
+                f"least(length({a}), length({b})) >= 6 and damerau_levenshtein({a}, {b}) <= 1",
+                f"{col} one edit (6+ letters)",
+                m_probability=0.04,
+            ),
+            _level(
+                f"least(length({a}), length({b})) >= 6"
+                f" and jaro_winkler_similarity({a}, {b}) >= 0.92",
+                f"{col} Jaro-Winkler >= 0.92 (6+ letters)",
+                m_probability=0.02,
+            ),
+            _level("else", f"{col} different", m_probability=0.03),
         ],
     }
 

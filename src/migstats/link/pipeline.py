@@ -77,8 +77,10 @@ def _prepare_known_matches(con: duckdb.DuckDBPyConnection) -> None:
         "create or replace view known_match as select"
         " x.date_of_birth as date_of_birth_l, t.date_of_birth as date_of_birth_r,"
         f" x.full_name as full_name_l, t.full_name as full_name_r,"
+        " x.surname as surname_l, t.surname as surname_r,"
+        " x.given_names as given_names_l, t.given_names as given_names_r,"
         f" {name_skeleton('x.full_name')} as name_skeleton_l, t.name_skeleton as name_skeleton_r"
-        f" from (select traveller_id, date_of_birth,"
+        f" from (select traveller_id, date_of_birth, surname, given_names,"
         f" {joined_name('given_names', 'surname')} as full_name from traveller_crossing) x"
         " join traveller t using (traveller_id)"
     )
@@ -124,9 +126,9 @@ def deduplicate_border(
         "date_of_birth",
         m_from_known_matches(con, comparisons.birth_comparison(), "known_match"),
     )
-    spec = with_fixed_m(
-        spec, "full_name", m_from_known_matches(con, comparisons.name_comparison(), "known_match")
-    )
+    for part in ("surname", "given_names"):
+        comparison = comparisons.name_part_comparison(part)
+        spec = with_fixed_m(spec, part, m_from_known_matches(con, comparison, "known_match"))
     models_dir = workspace / "linkage" / "models"
     linker = train_or_load(
         con,

@@ -64,8 +64,14 @@ class ModelSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _settings(link_type: str, comps: list[dict[str, Any]], rules: list[Any]) -> dict[str, Any]:
+def _settings(
+    link_type: str,
+    comps: list[dict[str, Any]],
+    rules: list[Any],
+    retain: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {
+        "additional_columns_to_retain": list(retain),
         "link_type": link_type,
         "unique_id_column_name": "unique_id",
         "source_dataset_column_name": "source_dataset",
@@ -80,16 +86,25 @@ def _settings(link_type: str, comps: list[dict[str, Any]], rules: list[Any]) -> 
 
 
 def dedup_model() -> ModelSpec:
-    """Traveller deduplication (travellers are collapsed crossings, one per document)."""
+    """Traveller deduplication (travellers are collapsed crossings, one per document).
+
+    Border records keep surname and given names apart, so they are compared apart.
+    """
     comps = [
-        comparisons.name_comparison(),
+        comparisons.name_part_comparison("surname"),
+        comparisons.name_part_comparison("given_names"),
         comparisons.birth_comparison(),
         comparisons.categorical_comparison("sex"),
         comparisons.categorical_comparison("nationality"),
     ]
     return ModelSpec(
         name="border_dedup",
-        settings=_settings("dedupe_only", comps, blocking.dedup_prediction_rules()),
+        settings=_settings(
+            "dedupe_only",
+            comps,
+            blocking.dedup_prediction_rules(),
+            retain=("full_name",),  # for the clerical review file
+        ),
         training_rules=tuple(blocking.dedup_training_rules()),
         deterministic_rules=(
             'l."full_name" = r."full_name" and l."date_of_birth" = r."date_of_birth"',

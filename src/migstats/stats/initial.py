@@ -1,0 +1,96 @@
+"""The residence rule on the person spine, with initial statuses from other sources.
+
+The rule derives a person's status before their first crossing from that crossing only
+when it comes at least T days into the data; earlier, it is unknown, and a first
+crossing that is a departure by a visitor whose arrival record was missed would make
+the visitor "resident" before it. Other sources know better (DOMAIN.md section 3,
+"initial status"), so this stage gives the rule an ``initial_status`` per person:
+
+1. ``resident`` for citizens of the country (the population register holds them;
+   citizens living abroad show up as long-term departures before the period or as
+   non-residents through the rule once they cross).
+2. ``resident`` for foreigners holding a work permit or a residence-type visa (work,
+   family, marriage, study) that was valid on their first crossing and had been for at
+   least T days: they were living here.
+3. ``non_resident`` for foreigners whose first crossing was made on a visitor visa
+   (tourist or business): visitors are not residents, whatever the first recorded
+   crossing's direction.
+4. Otherwise nothing is given and the rule derives it (or leaves it unknown).
+
+Writes ``integrated/residence_event.parquet`` (the rule's output per spine crossing,
+``person_id`` being the ``person_key``) and returns the classification's metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+from migstats.residence import run_classification, write_classified
+from migstats.stats.frame import StatFrame
+
+__all__ = ["VISITOR_VISAS", "classify_spine", "initial_statuses_sql"]
+
+#: Border visa types of visitors (non-residents by definition of the visa).
+VISITOR_VISAS: Final = ("TOURIST", "BUSINESS")
+#: Visa and permit purposes that mean the holder lives in the country.
+RESIDENCE_PURPOSES: Final = ("work", "family", "study", "residence")
+
+
+def initial_statuses_sql(frame: StatFrame) -> str:
+    """SQL for one row per spine person: ``person_key``, ``initial_status``, ``source``."""
+    t = frame.rule.threshold_days
+    permits = []
+    if frame.has("work_permit"):
+        permits.append(
+            "select person_key, valid_from, valid_to from work_permit where person_key is not null"
+        )
+    if frame.has("visa"):
+        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
+        permits.append(
+            "select person_key, valid_from, valid_to from visa"
+            f" where person_key is not null and purpose in ({purposes})"
+        )
+    permit_sql = " union all ".join(permits) or (
+        "select null::varchar as person_key, null::date as valid_from, null::date as valid_to"
+    )
+    visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
+    return f"""
+        with first_crossing as (
+            select person_key, arg_min(crossing_date, (crossing_date, record_id)) as day,
+                   arg_min(visa_type, (crossing_date, record_id)) as visa_type
+            from crossing group by person_key
+        ),
+        settled as (
+            select distinct f.person_key from first_crossing f join ({permit_sql}) p
+              on p.person_key = f.person_key
+             and p.valid_from <= f.day - interval {t} day and p.valid_to >= f.day
+        )
+        select p.person_key,
+               case when p.citizenship = '{frame.country}' then 'resident'
+                    when s.person_key is not null then 'resident'
+                    when f.visa_type in ({visitors}) then 'non_resident' end
+                 as initial_status,
+               case when p.citizenship = '{frame.country}' then 'register (citizen)'
+                    when s.person_key is not null then 'residence permit'
+                    when f.visa_type in ({visitors}) then 'visitor visa'
+                    else 'none' end as source
+        from person p left join first_crossing f using (person_key)
+        left join settled s using (person_key)
+    """
+
+
+def classify_spine(frame: StatFrame, out: Path | None = None) -> dict[str, Any]:
+    """Run the residence rule on every spine crossing with the initial statuses above."""
+    crossings = frame.con.sql(
+        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status"
+        f" from crossing c left join ({initial_statuses_sql(frame)}) i using (person_key)"
+        " order by c.person_key, c.crossing_date, c.record_id"
+    ).to_arrow_table()
+    result = run_classification(crossings, frame.rule, frame.period_start, frame.period_end)
+    target = out or frame.workspace / "integrated" / "residence_event.parquet"
+    write_classified(result.table, target)
+    sources = frame.con.sql(
+        f"select source, count(*) from ({initial_statuses_sql(frame)}) group by 1 order by 1"
+    ).fetchall()
+    return {**result.metadata, "initial_status_evidence": {s: int(n) for s, n in sources}}

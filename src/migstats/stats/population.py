@@ -1,0 +1,193 @@
+"""Who is resident, and who is present, at each reference date, with the evidence.
+
+One row per person and reference date for everybody who is resident, present, or of
+unknown status then (non-residents who are abroad are not part of any population and
+are left out). Sources, in order of strength:
+
+- ``border``: the residence rule on the person's linked crossings. The status on day t
+  is the status after the person's last crossing on or before t, or, before their first
+  crossing, the status before it; present means the last crossing was an arrival (or,
+  before the first, that the first is a departure).
+- ``permit``: a person whose border status is unknown but who holds a work permit or a
+  residence-type visa valid on t is taken as resident (a permitted stay, DOMAIN.md
+  section 2: intention or permission to stay).
+- ``permit (not on spine)``: a work permit valid on t whose holder was never placed on
+  the spine (no crossing on that passport in the data: arrived before the data and
+  never left). Permits are grouped into holders by passport pseudonym and nationality.
+  These are counted as resident and present.
+
+Columns: ``reference``, ``reference_date``, ``person_key``, ``evidence``, ``resident``
+(true, false or null when unknown), ``present``, ``citizenship``, ``is_citizen``,
+``sex``, ``date_of_birth``, ``age``, ``country_of_birth`` (census where linked, else
+the country for citizens and the citizenship for foreigners, flagged
+``birth_country_imputed``), ``atoll`` (work permit or census), ``residence_since``
+(date of the long-term immigration that began the current residence, null when before
+the data), ``visa_type`` (of the last arrival), ``occupation`` and ``industry`` (of a
+work permit valid on t).
+"""
+
+from __future__ import annotations
+
+from migstats.stats.cube import age_sql
+from migstats.stats.frame import StatFrame
+from migstats.stats.initial import RESIDENCE_PURPOSES
+
+__all__ = ["build_population_status"]
+
+
+def _refs_sql(frame: StatFrame) -> str:
+    rows = ", ".join(f"('{k}', date '{v.isoformat()}')" for k, v in frame.reference_dates.items())
+    return f"(select * from (values {rows}) r(reference, reference_date))"
+
+
+def build_population_status(frame: StatFrame, table: str = "population_status") -> int:
+    """Create ``table`` in the frame's connection (see the module docstring).
+
+    Needs the ``event`` view (run :func:`migstats.stats.initial.classify_spine` first).
+    Returns its number of rows.
+    """
+    con = frame.con
+    refs = _refs_sql(frame)
+    # Spells: from each crossing to the next one (exclusive), and before the first.
+    con.execute(
+        """
+        create or replace temp table spell as
+        with ordered as (
+            select *, lead(crossing_date) over w as next_date,
+                   row_number() over w as nr
+            from event window w as (partition by person_key order by crossing_date, seq)
+        ),
+        arrivals as (  -- long-term immigrations, to date the start of residence
+            select person_key, crossing_date from event
+            where direction = 'ARR' and is_long_term_migration
+        )
+        select person_key, crossing_date as start_date, next_date as end_date,
+               case res_status_after when 'unknown' then null
+                    else res_status_after = 'resident' end as resident,
+               direction = 'ARR' as present, crossing_date as last_crossing
+        from ordered
+        union all
+        select person_key, date '0001-01-01', crossing_date,
+               case res_status_before when 'unknown' then null
+                    else res_status_before = 'resident' end,
+               direction = 'DEP', null::date
+        from ordered where nr = 1
+        """
+    )
+    permit_parts = []
+    if frame.has("work_permit"):
+        permit_parts.append(
+            "select person_key, valid_from, valid_to, occupation_isco as occupation,"
+            " industry_isic as industry, work_atoll_code as atoll, 'work' as purpose"
+            " from work_permit"
+        )
+    if frame.has("visa"):
+        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
+        permit_parts.append(
+            "select person_key, valid_from, valid_to, null, null, null, purpose from visa"
+            f" where purpose in ({purposes})"
+        )
+    permits = " union all ".join(permit_parts) or (
+        "select null::varchar as person_key, null::date as valid_from, null::date as"
+        " valid_to, null::varchar as occupation, null::varchar as industry,"
+        " null::varchar as atoll, null::varchar as purpose"
+    )
+    con.execute(
+        f"""
+        create or replace temp table permit_at as
+        select r.reference, p.person_key, arg_max(p.occupation, p.valid_to) as occupation,
+               arg_max(p.industry, p.valid_to) as industry, arg_max(p.atoll, p.valid_to) as atoll
+        from ({permits}) p join {refs} r
+          on r.reference_date between p.valid_from and p.valid_to
+        where p.person_key is not null
+        group by all
+        """
+    )
+    census = (
+        "select person_key, any_value(country_of_birth_iso3) as country_of_birth,"
+        " any_value(atoll_code) as atoll from census where person_key is not null group by 1"
+        if frame.has("census")
+        else "select null::varchar as person_key, null::varchar as country_of_birth,"
+        " null::varchar as atoll"
+    )
+    age = age_sql("p.date_of_birth", "r.reference_date")
+    country = frame.country
+    con.execute(
+        f"""
+        create or replace temp table border_status as
+        select r.reference, r.reference_date, s.person_key,
+               case when s.resident is null and pa.person_key is not null then 'permit'
+                    else 'border' end as evidence,
+               coalesce(s.resident, case when pa.person_key is not null then true end)
+                 as resident,
+               s.present, s.last_crossing
+        from spell s join {refs} r
+          on s.start_date <= r.reference_date
+         and (s.end_date is null or r.reference_date < s.end_date)
+        left join permit_at pa on pa.person_key = s.person_key and pa.reference = r.reference
+        where s.resident is distinct from false or s.present
+        """
+    )
+    since = (
+        "select b.reference, b.person_key, max(e.crossing_date) as residence_since"
+        " from border_status b join event e on e.person_key = b.person_key"
+        " and e.crossing_date <= b.reference_date and e.direction = 'ARR'"
+        " and e.is_long_term_migration group by all"
+    )
+    visa = (
+        "select b.reference, b.person_key, arg_max(c.visa_type, c.crossing_date) as visa_type"
+        " from border_status b join crossing c on c.person_key = b.person_key"
+        " and c.crossing_date <= b.reference_date and c.direction = 'ARR' group by all"
+    )
+    unplaced = (
+        f"""
+        select r.reference, r.reference_date,
+               'WP:' || w.document_no || '|' || coalesce(w.nationality_iso3, 'UNK') as person_key,
+               'permit (not on spine)' as evidence, true as resident, true as present,
+               any_value(w.nationality_iso3) as citizenship,
+               any_value(w.sex) as sex, any_value(w.date_of_birth) as date_of_birth,
+               arg_max(w.work_atoll_code, w.valid_to) as atoll,
+               arg_max(w.occupation_isco, w.valid_to) as occupation,
+               arg_max(w.industry_isic, w.valid_to) as industry
+        from work_permit w join {refs} r on r.reference_date between w.valid_from and w.valid_to
+        where w.person_key is null and w.document_no is not null
+        group by all
+        """
+        if frame.has("work_permit")
+        else None
+    )
+    con.execute(
+        f"""
+        create or replace table {table} as
+        select b.reference, b.reference_date, b.person_key, b.evidence, b.resident, b.present,
+               p.citizenship, p.citizenship = '{country}' as is_citizen, p.sex,
+               p.date_of_birth, {age} as age,
+               coalesce(c.country_of_birth,
+                        case when p.citizenship = '{country}' then '{country}'
+                             else p.citizenship end) as country_of_birth,
+               c.country_of_birth is null as birth_country_imputed,
+               coalesce(pa.atoll, c.atoll) as atoll, s.residence_since, v.visa_type,
+               pa.occupation, pa.industry
+        from border_status b
+        join person p using (person_key)
+        join {refs} r using (reference)
+        left join ({census}) c using (person_key)
+        left join permit_at pa on pa.person_key = b.person_key and pa.reference = b.reference
+        left join ({since}) s on s.person_key = b.person_key and s.reference = b.reference
+        left join ({visa}) v on v.person_key = b.person_key and v.reference = b.reference
+        where p.date_of_birth is null or p.date_of_birth <= b.reference_date
+        """
+    )
+    if unplaced:
+        age_u = age_sql("u.date_of_birth", "u.reference_date")
+        con.execute(
+            f"""
+            insert into {table}
+            select u.reference, u.reference_date, u.person_key, u.evidence, u.resident,
+                   u.present, u.citizenship, u.citizenship = '{country}', u.sex,
+                   u.date_of_birth, {age_u}, u.citizenship, true, u.atoll, null, 'WORK',
+                   u.occupation, u.industry
+            from ({unplaced}) u
+            """
+        )
+    return frame.count(f"select count(*) from {table}")

@@ -87,6 +87,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     con.execute(f"SET temp_directory = '{spill}'")
     con.execute(f"SET memory_limit = '{os.environ.get('MIGSTATS_DUCKDB_MEMORY', '6GB')}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")  # the library never prints
     return con
 
 

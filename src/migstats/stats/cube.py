@@ -138,6 +138,8 @@ def cube(
     dimensions present in every breakdown (e.g. the reference date). Rows are sorted by
     the dimensions, so outputs are identical run to run.
     """
+    used = {c for b in breakdowns for c in b} | set(always)
+    dimensions = {k: v for k, v in dimensions.items() if k in used}
     names = list(dimensions)
     inner = ", ".join(
         f"coalesce(({expr})::varchar, '{UNKNOWN}') as \"{name}\""
@@ -145,6 +147,7 @@ def cube(
     )
     filtered = f" where {where}" if where else ""
     sets = []
+    breakdowns = list(breakdowns)
     for breakdown in breakdowns:
         cols = list(dict.fromkeys([*always, *breakdown]))
         missing = [c for c in cols if c not in dimensions]

@@ -5,12 +5,14 @@ crossing after the arrival, the residence rule makes the arrival a long-term
 immigration, and the visitor an overstayer. A missing *final* departure can never be
 seen, but a missing departure *between two arrivals* can: the rule's repair step
 imputes it (``missing_dep_imputed``). Records go missing at random with respect to
-what comes after them, so the share of arrivals followed by another arrival, among
-arrivals followed by any crossing, estimates the probability ``p`` that a departure
-is missing. The expected number of missed final departures in a group of ``n``
-arrivals is then ``p * n``, with a binomial standard error.
+what comes after them, so among visits followed by a later arrival (where a missing
+departure would show), the share whose departure was imputed estimates the
+probability ``p`` that a departure record is missing: ``p = missed / (missed +
+recorded departures followed by an arrival)``. The expected number of missed final
+departures in a group of ``n`` arrivals is then ``p * n``, with a binomial standard
+error.
 
->>> r = MissedDepartures(missed=4, arrivals_followed=1000)
+>>> r = MissedDepartures(missed=4, arrivals_followed=1000)  # visits with a later arrival
 >>> round(r.rate, 4), round(r.standard_error, 5)
 (0.004, 0.002)
 >>> lo, hi = r.expected_interval(10_000)
@@ -33,7 +35,8 @@ Z95 = 1.959964
 
 @dataclass(frozen=True)
 class MissedDepartures:
-    """Counts behind the missed-departure rate (see the module docstring)."""
+    """Counts behind the missed-departure rate (see the module docstring):
+    ``arrivals_followed`` counts visits followed by a later arrival."""
 
     missed: int
     arrivals_followed: int
@@ -79,15 +82,17 @@ def missed_departures(frame: StatFrame, *, citizens: bool | None = False) -> Mis
         with ordered as (
             select e.person_key, e.direction, e.repair,
                    lead(e.direction) over w as next_direction,
-                   lead(e.repair) over w as next_repair
+                   lead(e.repair) over w as next_repair,
+                   lead(e.direction, 2) over w as after_next
             from event e join person p using (person_key)
             where coalesce(e.repair, '') <> 'outside_period'{who}
             window w as (partition by e.person_key order by e.crossing_date, e.seq)
         )
-        select count(*) filter (where next_direction = 'ARR'
-                                  and next_repair = 'missing_dep_imputed'),
-               count(*) filter (where next_direction is not null)
-        from ordered where direction = 'ARR' and coalesce(repair, '') <> 'duplicate'
+        select count(*) filter (where missed),
+               count(*) filter (where missed or next_direction = 'DEP' and after_next = 'ARR')
+        from (select *, next_direction = 'ARR' and next_repair = 'missing_dep_imputed'
+                        as missed
+              from ordered where direction = 'ARR' and coalesce(repair, '') <> 'duplicate')
         """
     ).fetchall()
     missed, followed = rows[0]

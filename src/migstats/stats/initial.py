@@ -10,12 +10,15 @@ the visitor "resident" before it. Other sources know better (DOMAIN.md section 3
    citizens living abroad show up as long-term departures before the period or as
    non-residents through the rule once they cross).
 2. ``resident`` for foreigners holding a work permit or a residence-type visa (work,
-   family, marriage, study) that was valid on their first crossing and had been for at
-   least T days: they were living here.
+   family, marriage, study) valid on their first crossing, whose first permit began at
+   least T days before it (permits are renewed every year or two, so the chain of
+   permits counts, not the current one): they were living here.
 3. ``non_resident`` for foreigners whose first crossing was made on a visitor visa
    (tourist or business): visitors are not residents, whatever the first recorded
    crossing's direction.
-4. Otherwise nothing is given and the rule derives it (or leaves it unknown).
+4. ``non_resident`` for foreigners whose first crossing is an arrival on a residence-type
+   visa with no permit older than T days: a first entry to take up a permit.
+5. Otherwise nothing is given and the rule derives it (or leaves it unknown).
 
 Writes ``integrated/residence_event.parquet`` (the rule's output per spine crossing,
 ``person_id`` being the ``person_key``) and returns the classification's metadata.
@@ -33,6 +36,8 @@ __all__ = ["VISITOR_VISAS", "classify_spine", "initial_statuses_sql"]
 
 #: Border visa types of visitors (non-residents by definition of the visa).
 VISITOR_VISAS: Final = ("TOURIST", "BUSINESS")
+#: Border visa types of people who come to live here.
+RESIDENCE_VISAS: Final = ("WORK", "RESIDENT", "DEPENDENT", "STUDENT")
 #: Visa and permit purposes that mean the holder lives in the country.
 RESIDENCE_PURPOSES: Final = ("work", "family", "study", "residence")
 
@@ -55,28 +60,40 @@ def initial_statuses_sql(frame: StatFrame) -> str:
         "select null::varchar as person_key, null::date as valid_from, null::date as valid_to"
     )
     visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
+    residence = ", ".join(f"'{v}'" for v in RESIDENCE_VISAS)
     return f"""
         with first_crossing as (
             select person_key, arg_min(crossing_date, (crossing_date, record_id)) as day,
                    arg_min(visa_type, (crossing_date, record_id)) as visa_type
             from crossing group by person_key
         ),
+        permits as ({permit_sql}),
         settled as (
-            select distinct f.person_key from first_crossing f join ({permit_sql}) p
-              on p.person_key = f.person_key
-             and p.valid_from <= f.day - interval {t} day and p.valid_to >= f.day
+            select f.person_key from first_crossing f join permits p using (person_key)
+            group by f.person_key, f.day
+            having min(p.valid_from) <= f.day - interval {t} day
+               and bool_or(f.day between p.valid_from and p.valid_to + interval 30 day)
+        ),
+        first_direction as (
+            select person_key, arg_min(direction, (crossing_date, record_id)) as direction
+            from crossing group by person_key
         )
         select p.person_key,
                case when p.citizenship = '{frame.country}' then 'resident'
                     when s.person_key is not null then 'resident'
-                    when f.visa_type in ({visitors}) then 'non_resident' end
+                    when f.visa_type in ({visitors}) then 'non_resident'
+                    when d.direction = 'ARR' and f.visa_type in ({residence})
+                      then 'non_resident' end
                  as initial_status,
                case when p.citizenship = '{frame.country}' then 'register (citizen)'
                     when s.person_key is not null then 'residence permit'
                     when f.visa_type in ({visitors}) then 'visitor visa'
+                    when d.direction = 'ARR' and f.visa_type in ({residence})
+                      then 'first entry on a permit'
                     else 'none' end as source
         from person p left join first_crossing f using (person_key)
         left join settled s using (person_key)
+        left join first_direction d using (person_key)
     """
 
 

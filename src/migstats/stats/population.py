@@ -8,13 +8,21 @@ are left out). Sources, in order of strength:
   is the status after the person's last crossing on or before t, or, before their first
   crossing, the status before it; present means the last crossing was an arrival (or,
   before the first, that the first is a departure).
-- ``permit``: a person whose border status is unknown but who holds a work permit or a
-  residence-type visa valid on t is taken as resident (a permitted stay, DOMAIN.md
-  section 2: intention or permission to stay).
+- ``permit``: a person whose border status is unknown, who is in the country and holds
+  a work permit or a residence-type visa valid on t is taken as resident (a permitted
+  stay, DOMAIN.md section 2: intention or permission to stay). Somebody abroad with an
+  unknown status stays unknown, permit or not: permits are often never cancelled when
+  the holder leaves for good, so they say nothing about a return.
 - ``permit (not on spine)``: a work permit valid on t whose holder was never placed on
   the spine (no crossing on that passport in the data: arrived before the data and
   never left). Permits are grouped into holders by passport pseudonym and nationality.
   These are counted as resident and present.
+- ``expired permit (not on spine)``: the same holders after their last permit expired,
+  if that permit was issued inside the data period (so they were here then) and
+  expired inside it: a departure since would have put them on the spine, so they
+  stayed without a permit (undocumented; the overstay tables estimate how many of them
+  left unrecorded). Holders whose permits were all issued before the data began may
+  have left before it (permits are rarely cancelled), so they are not counted.
 
 Columns: ``reference``, ``reference_date``, ``person_key``, ``evidence``, ``resident``
 (true, false or null when unknown), ``present``, ``citizenship``, ``is_citizen``,
@@ -116,10 +124,10 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
         f"""
         create or replace temp table border_status as
         select r.reference, r.reference_date, s.person_key,
-               case when s.resident is null and pa.person_key is not null then 'permit'
-                    else 'border' end as evidence,
-               coalesce(s.resident, case when pa.person_key is not null then true end)
-                 as resident,
+               case when s.resident is null and s.present and pa.person_key is not null
+                    then 'permit' else 'border' end as evidence,
+               coalesce(s.resident, case when s.present and pa.person_key is not null
+                                         then true end) as resident,
                s.present, s.last_crossing
         from spell s join {refs} r
           on s.start_date <= r.reference_date
@@ -141,16 +149,31 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
     )
     unplaced = (
         f"""
-        select r.reference, r.reference_date,
-               'WP:' || w.document_no || '|' || coalesce(w.nationality_iso3, 'UNK') as person_key,
-               'permit (not on spine)' as evidence, true as resident, true as present,
-               any_value(w.nationality_iso3) as citizenship,
-               any_value(w.sex) as sex, any_value(w.date_of_birth) as date_of_birth,
-               arg_max(w.work_atoll_code, w.valid_to) as atoll,
-               arg_max(w.occupation_isco, w.valid_to) as occupation,
-               arg_max(w.industry_isic, w.valid_to) as industry
-        from work_permit w join {refs} r on r.reference_date between w.valid_from and w.valid_to
-        where w.person_key is null and w.document_no is not null
+        with holder as (
+            select 'WP:' || document_no || '|' || coalesce(nationality_iso3, 'UNK')
+                     as person_key, *
+            from work_permit where person_key is null and document_no is not null
+        ),
+        span as (
+            select person_key, min(valid_from) as first_valid, max(valid_to) as last_valid,
+                   max(valid_from) as last_issued
+            from holder group by 1
+        )
+        select r.reference, r.reference_date, h.person_key,
+               case when bool_or(r.reference_date between h.valid_from and h.valid_to)
+                    then 'permit (not on spine)' else 'expired permit (not on spine)' end
+                 as evidence,
+               true as resident, true as present,
+               any_value(h.nationality_iso3) as citizenship,
+               any_value(h.sex) as sex, any_value(h.date_of_birth) as date_of_birth,
+               arg_max(h.work_atoll_code, h.valid_to) as atoll,
+               arg_max(h.occupation_isco, h.valid_to) as occupation,
+               arg_max(h.industry_isic, h.valid_to) as industry
+        from holder h join span s using (person_key) join {refs} r
+          on s.first_valid <= r.reference_date
+         and (r.reference_date <= s.last_valid
+              or s.last_issued >= date '{frame.period_start.isoformat()}')
+        where h.valid_from <= r.reference_date
         group by all
         """
         if frame.has("work_permit")

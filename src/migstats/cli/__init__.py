@@ -16,6 +16,7 @@ from migstats.cli import ingest as _ingest  # noqa: F401  (registration)
 from migstats.cli import link as _link  # noqa: F401  (registration)
 from migstats.cli import project as _project  # noqa: F401  (registration)
 from migstats.cli import residence as _residence  # noqa: F401  (registration)
+from migstats.cli import stats as _stats  # noqa: F401  (registration)
 from migstats.cli import storage as _storage  # noqa: F401  (registration)
 from migstats.cli import synth as _synth  # noqa: F401  (registration)
 from migstats.cli._app import app, console

@@ -81,57 +81,18 @@ def _link(run: DemoRun) -> None:
     run.produced["linkage report"] = ws / "linkage" / "report.json"
 
 
-def _residence(run: DemoRun) -> None:
-    """The 12/16-month rule on the spine's crossings, and the long-term flows by year
-    beside the synthetic country's truth."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-    from rich.table import Table
+def _statistics(run: DemoRun) -> None:
+    """The residence rule on the spine, every table, the headline figures, and every
+    table against the synthetic country's truth."""
+    from migstats.cli.stats import print_checks, print_headlines, run_stats
 
-    from migstats.config import load_config
-    from migstats.residence import ResidenceRule, classify, write_classified
-
-    cfg = load_config(run.out / "project.yaml")
-    ws = cfg.workspace
-    spine = pq.read_table(ws / "integrated" / "crossing.parquet")
-    crossings = spine.select(["person_key", "crossing_date", "direction"]).rename_columns(
-        ["person_id", "crossing_date", "direction"]
-    )
-    rule = ResidenceRule(cfg.residence_rule.window_days, cfg.residence_rule.threshold_days)
-    with console.status("Classifying crossings (12/16-month rule)..."):
-        events = classify(crossings, rule, cfg.period.start, cfg.period.end)
-    out = write_classified(events, ws / "integrated" / "residence_event.parquet")
-    run.produced["residence events"] = out
-    truth = pq.read_table(run.out / "synthetic" / "truth" / "migration_event.parquet")
-    table = Table(title="Long-term migrations by year: the rule on linked border data vs truth")
-    for col in ("year", "immigrations", "truth", "emigrations", "truth ", "still unknown"):
-        table.add_column(col, justify="right")
-    year = pc.year(events["crossing_date"])
-    lt = events["is_long_term_migration"]
-    arr = pc.equal(events["direction"], "ARR")
-    t_year = pc.year(truth["event_date"])
-    t_arr = pc.equal(truth["kind"], "immigration")
-    for y in range(cfg.period.start.year, cfg.period.end.year + 1):
-        in_year = pc.equal(year, y)
-        t_in = pc.equal(t_year, y)
-
-        def count(mask: object) -> int:
-            return int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)
-
-        table.add_row(
-            str(y),
-            f"{count(pc.and_(pc.and_(in_year, lt), arr)):,}",
-            f"{count(pc.and_(t_in, t_arr)):,}",
-            f"{count(pc.and_(pc.and_(in_year, lt), pc.invert(arr))):,}",
-            f"{count(pc.and_(t_in, pc.invert(t_arr))):,}",
-            f"{count(pc.and_(in_year, pc.is_null(lt))):,}",
-        )
-    console.print(table)
-    console.print(
-        "[dim]Crossings near the data end stay unknown (their 16-month window is not over);"
-        " before linkage to the register, citizens' status before their first crossing is "
-        "inferred from it (unknown in the first year).[/]"
-    )
+    result = run_stats(run.out / "project.yaml", run.out / "synthetic" / "truth")
+    print_headlines(result)
+    print_checks(result.checks)
+    ws = run.out / "workspace"
+    run.produced["residence events"] = ws / "integrated" / "residence_event.parquet"
+    run.produced["statistical tables (secure)"] = result.folder
+    run.produced["evaluation report"] = ws / "reports" / "evaluation.json"
 
 
 #: The demo's steps, in pipeline order (later stages append theirs).
@@ -141,7 +102,7 @@ STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Validation: data dictionaries and domain rules, quarantine", _validate),
     ("Harmonisation: M49, ISCO-08, ISIC, atolls, purposes; pseudonymisation", _harmonise),
     ("Linkage: border records to persons (Splink), the person spine", _link),
-    ("Residence: the outcomes-based 12/16-month rule on every crossing", _residence),
+    ("Statistics: residence rule, stocks, flows, mobility, workers, overstays, SDGs", _statistics),
 ]
 
 

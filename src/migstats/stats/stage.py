@@ -61,24 +61,30 @@ def run_statistics(
     cfg: ProjectConfig,
     *,
     truth_dir: Path | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> StatisticsRun:
-    """Run the stage on ``cfg``'s workspace; with ``truth_dir`` also evaluate."""
-    say = progress or (lambda _msg: None)
+    """Run the stage on ``cfg``'s workspace; with ``truth_dir`` also evaluate.
+
+    ``progress`` is called with ``(step, 0)`` when a step starts and ``(step, 1)`` when
+    it ends (see :class:`migstats.cli.progress.StepProgress`).
+    """
+    say = progress or (lambda _name, _done: None)
     frame = open_frame(cfg)
     timings: dict[str, float] = {}
     try:
         start = time.perf_counter()
-        say("residence rule on the spine")
+        say("residence rule on the spine", 0)
         events = cfg.workspace / "integrated" / "residence_event.parquet"
         residence = classify_spine(frame, events)
         frame.use_events(events)
         timings["residence"] = time.perf_counter() - start
+        say("residence rule on the spine", 1)
 
         start = time.perf_counter()
-        say("population at reference dates")
+        say("population at reference dates", 0)
         build_population_status(frame)
         timings["population"] = time.perf_counter() - start
+        say("population at reference dates", 1)
 
         tables: dict[str, ObservationTable] = {}
         frame.tables = tables
@@ -92,15 +98,18 @@ def run_statistics(
                 skipped.append(name)
                 continue
             start = time.perf_counter()
-            say(name.rsplit(".", 1)[-1].replace("_", " "))
+            step = name.rsplit(".", 1)[-1]
+            say(step.replace("_", " "), 0)
             for table in module.build(frame):
                 tables[table.table_id] = table
-            timings[name.rsplit(".", 1)[-1]] = time.perf_counter() - start
+            timings[step] = time.perf_counter() - start
+            say(step.replace("_", " "), 1)
         folder = cfg.workspace / "statistics"
         write_tables(tables.values(), folder)
 
         checks: list[Check] = []
         if truth_dir is not None:
+            say("evaluation against the truth", 0)
             attach_truth(frame, truth_dir)
             for name in TABLE_MODULES:
                 if name in skipped:
@@ -109,6 +118,7 @@ def run_statistics(
                 if hasattr(module, "evaluate"):
                     checks.extend(module.evaluate(frame, tables))
             write_report(checks, cfg.workspace / "reports" / "evaluation.json")
+            say("evaluation against the truth", 1)
         return StatisticsRun(tables, folder, timings, checks, residence, skipped)
     finally:
         frame.close()

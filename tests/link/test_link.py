@@ -140,3 +140,54 @@ def test_permits_join_the_spine_by_passport(linked: object, harmonised: Path) ->
     table = pq.read_table(ws / "integrated" / "work_permits_person.parquet")
     assert table.num_rows == links["work_permits"].permits
     assert table["person_key"].null_count == table.num_rows - links["work_permits"].linked
+
+
+def test_clerical_labels_override_the_model(harmonised: Path, tmp_path: Path) -> None:
+    import csv
+
+    border = harmonised / "workspace" / "harmonised" / "border_crossings.parquet"
+    first = deduplicate_border(border, tmp_path)
+    rows = list(csv.DictReader(first.review_file.open()))
+    spine = pq.read_table(tmp_path / "integrated" / "crossing.parquet")
+    key = dict(
+        zip(
+            spine.column("traveller_id").to_pylist(),
+            spine.column("person_key").to_pylist(),
+            strict=True,
+        )
+    )
+    members: dict[str, set[str]] = {}
+    for traveller, person in key.items():
+        members.setdefault(person, set()).add(traveller)
+    unlinked = next(r for r in rows if float(r["match_weight"]) < 4.0)
+    # A linked pair that is its own cluster, so a "different" label must split it.
+    linked = next(
+        r for r in rows
+        if float(r["match_weight"]) >= 4.0 and len(members[key[r["unique_id_l"]]]) == 2
+    )  # fmt: skip
+    assert key[unlinked["unique_id_l"]] != key[unlinked["unique_id_r"]]
+    assert key[linked["unique_id_l"]] == key[linked["unique_id_r"]]
+    for row in rows:
+        row["is_match"] = "1" if row is unlinked else "0" if row is linked else ""
+    with first.review_file.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    second = deduplicate_border(border, tmp_path)
+    spine = pq.read_table(tmp_path / "integrated" / "crossing.parquet")
+    key = dict(
+        zip(
+            spine.column("traveller_id").to_pylist(),
+            spine.column("person_key").to_pylist(),
+            strict=True,
+        )
+    )
+    assert key[unlinked["unique_id_l"]] == key[unlinked["unique_id_r"]]
+    assert key[linked["unique_id_l"]] != key[linked["unique_id_r"]]
+    assert second.labels == 2
+    labels = (tmp_path / "linkage" / "labels" / "border_dedup.csv").read_text().splitlines()
+    assert len(labels) == 3  # header and the two decisions, kept for later runs
+    # The fresh review file starts empty again; the decisions are not lost.
+    third = deduplicate_border(border, tmp_path)
+    assert third.labels == 2

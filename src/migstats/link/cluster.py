@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["cluster_at_threshold"]
+__all__ = ["cluster_at_threshold", "cluster_edges"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,38 @@ def cluster_at_threshold(
     """
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_weight=threshold_match_weight
+    )
+    con.execute(
+        f"create or replace table {table} as select unique_id, cluster_id"
+        f" from {clusters.physical_name}"
+    )
+    count = int(con.sql(f"select count(distinct cluster_id) from {table}").fetchall()[0][0])
+    logger.info("%d clusters at match weight >= %s", count, threshold_match_weight)
+    return count
+
+
+def cluster_edges(
+    con: duckdb.DuckDBPyConnection,
+    nodes: str,
+    edges: str,
+    threshold_match_weight: float,
+    *,
+    table: str,
+) -> int:
+    """Create ``table`` (``unique_id``, ``cluster_id``) from an edge table of our own
+    (``unique_id_l``, ``unique_id_r``, ``match_weight``), e.g. pairs after clerical
+    labels were applied; ``nodes`` has ``unique_id``. Returns the number of clusters."""
+    from splink import DuckDBAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    clusters = cluster_pairwise_predictions_at_threshold(
+        nodes,
+        edges,
+        DuckDBAPI(connection=con),
+        node_id_column_name="unique_id",
+        edge_id_column_name_left="unique_id_l",
+        edge_id_column_name_right="unique_id_r",
+        threshold_match_weight=threshold_match_weight,
     )
     con.execute(
         f"create or replace table {table} as select unique_id, cluster_id"

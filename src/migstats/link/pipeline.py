@@ -21,7 +21,8 @@ from typing import Any
 import duckdb
 
 from migstats.link import comparisons
-from migstats.link.cluster import cluster_at_threshold
+from migstats.link.cluster import cluster_edges
+from migstats.link.labels import apply_labels, harvest_labels, load_labels
 from migstats.link.names import joined_name, name_skeleton
 from migstats.link.quality import PairwiseScores, pairwise_scores, write_review_file
 from migstats.link.spine import build_spine
@@ -59,6 +60,7 @@ class BorderLinkage:
     candidate_pairs: int
     links: int
     review_pairs: int
+    labels: int
     model_file: Path
     person_file: Path
     crossing_file: Path
@@ -151,8 +153,18 @@ def deduplicate_border(
     timings["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    cluster_at_threshold(
-        con, linker, predictions, cfg.threshold_match_weight, table="traveller_cluster"
+    # Clerical decisions first: filled rows of the last review file become labels.
+    review_file = workspace / "linkage" / "review" / "border_dedup.csv"
+    labels_file = workspace / "linkage" / "labels" / "border_dedup.csv"
+    harvest_labels(review_file, labels_file)
+    labels = load_labels(con, labels_file, "traveller_label")
+    apply_labels(con, "traveller_pair", "traveller_label", "traveller_edge")
+    cluster_edges(
+        con,
+        "traveller_input",
+        "traveller_edge",
+        cfg.threshold_match_weight,
+        table="traveller_cluster",
     )
     persons = build_spine(con, "traveller_cluster")
     timings["cluster"] = time.perf_counter() - t
@@ -163,7 +175,6 @@ def deduplicate_border(
         tmp = integrated / f".{name}.parquet.tmp"
         con.execute(f"copy {name} to '{tmp}' (format parquet)")
         tmp.replace(integrated / f"{name}.parquet")
-    review_file = workspace / "linkage" / "review" / "border_dedup.csv"
     review = write_review_file(
         con,
         "traveller_pair",
@@ -195,6 +206,7 @@ def deduplicate_border(
         candidate_pairs=candidates,
         links=links,
         review_pairs=review,
+        labels=labels,
         model_file=next(models_dir.glob(f"{spec.name}.v*.{spec.fingerprint()}.json")),
         person_file=integrated / "person.parquet",
         crossing_file=integrated / "crossing.parquet",
@@ -246,6 +258,7 @@ def _write_report(result: BorderLinkage) -> None:
         "candidate_pairs": result.candidate_pairs,
         "links": result.links,
         "review_pairs": result.review_pairs,
+        "clerical_labels": result.labels,
         "match_weight_histogram": result.weight_histogram,
         "persons_by_travellers": result.cluster_sizes,
         "model_file": str(result.model_file),

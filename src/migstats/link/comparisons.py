@@ -71,11 +71,12 @@ def name_part_comparison(col: str) -> Comparison:
     Comparing parts separately keeps a typo in one part from looking like a different
     short name: ``MIN GUO`` / ``MIN GAO`` differ in the whole surname, ``SCHUBER`` /
     ``SCUHBER`` by one swap in a long one. So single edits count as typos only in
-    names of six letters or more.
+    names of six letters or more. The input needs ``<col>_skeleton`` too (see
+    :func:`migstats.link.names.name_skeleton`).
     """
     a, b = f'"{col}_l"', f'"{col}_r"'
-    from migstats.link.names import name_skeleton  # SQL text only; no cycle at import
-
+    # The skeleton is a column of the input (computed once per record, not per pair).
+    sa, sb = f'"{col}_skeleton_l"', f'"{col}_skeleton_r"'
     return {
         "output_column_name": col,
         "comparison_levels": [
@@ -88,7 +89,7 @@ def name_part_comparison(col: str) -> Comparison:
                 m_probability=0.85,
             ),
             _level(
-                f"{name_skeleton(a)} = {name_skeleton(b)}",
+                f"{sa} = {sb}",
                 f"{col} same transliteration skeleton",
                 m_probability=0.06,
             ),

@@ -31,6 +31,8 @@ TRAVELLER_COLUMNS = (
     "given_names",
     "full_name",
     "name_skeleton",
+    "surname_skeleton",
+    "given_names_skeleton",
     "sex",
     "date_of_birth",
     "first_crossing",
@@ -95,7 +97,9 @@ def collapse_travellers(
         " count(distinct concat_ws(' ', given_names, surname)) as name_variants"
         f" from {table}_crossing group by traveller_id)"
         f" select traveller_id, document_no, nationality, surname, given_names,"
-        f" {full} as full_name, {name_skeleton(full)} as name_skeleton, sex, date_of_birth,"
+        f" {full} as full_name, {name_skeleton(full)} as name_skeleton,"
+        f" {name_skeleton('surname')} as surname_skeleton,"
+        f" {name_skeleton('given_names')} as given_names_skeleton, sex, date_of_birth,"
         " first_crossing, last_crossing, crossings, name_variants"
         f" from base {joins} order by traveller_id"
     )

@@ -8,6 +8,10 @@ both ways (the register record has exactly one candidate and the candidate exact
 register record), so namesakes born on the same day are left unlinked rather than
 guessed:
 
+A citizen may have been left as several spine persons (the border linkage did not
+merge their passports): each fragment that has only this register record as a
+candidate is linked to it, so a register record may have several spine persons.
+
 1. ``name+dob+sex``: the normalised full name (:func:`migstats.link.names.normalised_name`,
    given names first), date of birth and sex;
 2. ``skeleton+dob+sex``: the name's transliteration skeleton
@@ -31,7 +35,7 @@ is reachable (a citizen spine person, a census citizen) that were linked to it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -79,14 +83,17 @@ class RegisterLink:
     spine_recall: float | None = None
     census_precision: float | None = None
     census_recall: float | None = None
-    notes: list[str] = field(default_factory=list)
 
 
-def unique_matches(left: str, right: str, keys: tuple[str, ...]) -> str:
+def unique_matches(
+    left: str, right: str, keys: tuple[str, ...], *, several_right: bool = False
+) -> str:
     """SQL for the pairs (``left_id``, ``right_id``) agreeing on ``keys``, unique both ways.
 
     ``left`` and ``right`` are relations with an ``id`` column and the keys (a record
-    may appear on several rows, one per spelling). Null keys never match.
+    may appear on several rows, one per spelling). Null keys never match. With
+    ``several_right`` a left record may take several right records, as long as each of
+    them has no other candidate (fragments of one person on the right).
 
     >>> con = duckdb.connect()
     >>> _ = con.execute("create table l as select * from (values ('a', 'X'), ('b', 'Y'),"
@@ -98,37 +105,37 @@ def unique_matches(left: str, right: str, keys: tuple[str, ...]) -> str:
     >>> _ = con.execute("delete from r where id = 3")
     >>> con.sql(unique_matches("l", "r", ("name",))).fetchall()
     [('a', 1)]
+    >>> _ = con.execute("insert into r values (3, 'X')")
+    >>> con.sql(unique_matches("l", "r", ("name",), several_right=True)).fetchall()
+    [('a', 1), ('a', 3)]
     """
     on = " and ".join(f"l.{k} = r.{k}" for k in keys)
+    left_unique = "" if several_right else "count(*) over (partition by left_id) = 1 and "
     return f"""
         with pair as (
             select distinct l.id as left_id, r.id as right_id
             from {left} l join {right} r on {on}
         )
         select left_id, right_id from pair
-        qualify count(*) over (partition by left_id) = 1
-            and count(*) over (partition by right_id) = 1
-        order by left_id
+        qualify {left_unique}count(*) over (partition by right_id) = 1
+        order by left_id, right_id
     """
 
 
 def _link_passes(
-    con: duckdb.DuckDBPyConnection, left: str, right: str, out: str
+    con: duckdb.DuckDBPyConnection, left: str, right: str, out: str, *, several_right: bool
 ) -> dict[str, int]:
     """Run :data:`LINK_RULES` in order into table ``out`` (left_id, right_id, link_rule)."""
     con.execute(
-        f"create or replace temp table {out} (left_id varchar, right_id varchar,"
-        " link_rule varchar)"
+        f"create or replace temp table {out} (left_id varchar, right_id varchar, link_rule varchar)"
     )
     counts = {}
     for rule, keys in LINK_RULES.items():
         remaining_left = f"(select * from {left} where id not in (select left_id from {out}))"
-        remaining_right = (
-            f"(select * from {right} where id not in (select right_id from {out}))"
-        )
+        remaining_right = f"(select * from {right} where id not in (select right_id from {out}))"
         con.execute(
             f"insert into {out} select left_id, right_id::varchar, '{rule}'"
-            f" from ({unique_matches(remaining_left, remaining_right, keys)})"
+            f" from ({unique_matches(remaining_left, remaining_right, keys, several_right=several_right)})"  # noqa: E501
         )
         counts[rule] = int(
             con.sql(f"select count(*) from {out} where link_rule = '{rule}'").fetchall()[0][0]
@@ -198,7 +205,9 @@ def link_register(
             from spelling where name is not null
             """
         )
-        spine_counts = _link_passes(con, "register_key", "spine_key", "spine_link")
+        spine_counts = _link_passes(
+            con, "register_key", "spine_key", "spine_link", several_right=True
+        )
         spine_file = target / "register_person.parquet"
         _write(
             con,
@@ -217,7 +226,9 @@ def link_register(
                 f" date_of_birth from read_parquet('{census}')"
                 f" where citizenship_iso3 = '{country}'"
             )
-            census_counts = _link_passes(con, "register_key", "census_key", "census_link")
+            census_counts = _link_passes(
+                con, "register_key", "census_key", "census_link", several_right=False
+            )
             census_file = target / "register_census.parquet"
             _write(
                 con,
@@ -290,8 +301,10 @@ def score_spine_links(
 ) -> tuple[float | None, float | None]:
     """Precision and recall of register-to-spine ``links`` (needs ``register_truth``).
 
-    ``crossing`` is the spine's crossings (``record_id``, ``person_key``) and
-    ``truth_record`` the truth's records; citizens are those in ``truth_person``.
+    Precision: the share of links (register record, spine person) whose spine person
+    is the register record's true person; recall: the share of register records whose
+    true person is on the spine that got a link to them. ``crossing`` is the spine's
+    crossings (``record_id``, ``person_key``) and ``truth_record`` the truth's records.
     """
     row = con.sql(
         f"""
@@ -302,18 +315,26 @@ def score_spine_links(
             group by 1
         ),
         scored as (
-            select l.person_key, k.person_id = r.person_id as correct,
+            select r.national_id, l.person_key, k.person_id = r.person_id as correct,
                    r.person_id in (select person_id from key_person) as reachable
-            from {links} l join register_truth r using (national_id)
+            from register_truth r left join {links} l using (national_id)
             left join key_person k using (person_key)
+        ),
+        per_record as (
+            select national_id, bool_or(correct) as found, bool_or(reachable) as reachable
+            from scored group by 1
         )
-        select count(person_key), count(*) filter (where correct),
-               count(*) filter (where reachable)
-        from scored
+        select (select count(person_key) from scored),
+               (select count(*) filter (where correct) from scored),
+               (select count(*) filter (where found) from per_record),
+               (select count(*) filter (where reachable) from per_record)
         """
     ).fetchall()[0]
-    linked, correct, reachable = (int(x or 0) for x in row)
-    return (correct / linked if linked else None, correct / reachable if reachable else None)
+    links_made, correct, found, reachable = (int(x or 0) for x in row)
+    return (
+        correct / links_made if links_made else None,
+        found / reachable if reachable else None,
+    )
 
 
 def score_census_links(

@@ -79,6 +79,30 @@ def link(
     census = cfg.workspace / "harmonised" / "census_2022.parquet"
     if cfg.period.census_night is not None and census.is_file():
         _print_census_link(cfg.workspace, cfg.period.census_night, truth)
+    if (cfg.workspace / "harmonised" / "national_register.parquet").is_file():
+        _print_register_link(cfg.workspace, cfg.project.country, truth)
+
+
+def _print_register_link(workspace: Path, country: str, truth: Path | None) -> None:
+    """Link register citizens to spine persons and census records, and report it."""
+    from migstats.link.register import link_register
+
+    with console.status("Linking register citizens to the spine and the census..."):
+        result = link_register(workspace, country, truth_dir=truth)
+    table = Table(title="Register citizens to spine persons and census", title_justify="left")
+    for col in ("to", "linked", "precision", "recall"):
+        table.add_column(col, justify="left" if col == "to" else "right")
+    for label, linked, precision, recall in (
+        ("spine", result.linked_to_spine, result.spine_precision, result.spine_recall),
+        ("census", result.linked_to_census, result.census_precision, result.census_recall),
+    ):
+        table.add_row(
+            label,
+            f"{linked:,} of {result.registered:,}",
+            "" if precision is None else f"{precision:.4f}",
+            "" if recall is None else f"{recall:.4f}",
+        )
+    console.print(table)
 
 
 def _print_census_link(workspace: Path, census_night: date, truth: Path | None) -> None:
@@ -112,7 +136,10 @@ def _print_permit_links(workspace: Path, truth: Path | None) -> None:
     links = link_permits(workspace, truth)
     if not links:
         return
-    table = Table(title="Permits on the spine (passport + nationality rule)", title_justify="left")
+    table = Table(
+        title="Permits on the spine (passport, then name + birth + sex + nationality)",
+        title_justify="left",
+    )
     for col in ("source", "permits", "linked", "share", "precision", "recall"):
         table.add_column(col, justify="left" if col == "source" else "right")
     for x in links:

@@ -18,7 +18,11 @@ table's metadata:
   and every corrected cell ``OBS_STATUS`` ``E``.
 - **Country of birth.** Border and permit data do not record it: it is taken from the
   census where the person is linked to it, else assumed to be the country of
-  citizenship (flagged in metadata with the share imputed).
+  citizenship (flagged in metadata with the share imputed). Citizens born abroad are
+  invisible to border data as migrants, so the census count of foreign-born citizens
+  (a near-complete enumeration of citizens) is added to ``FOREIGN_BORN`` at every
+  reference date (``evidence`` ``census (citizens born abroad)``), held constant from
+  census night: it changes slowly and no source dates it.
 
 Durations of residence (``DURATION``) count from the long-term immigration that
 began the current residence: ``Y0`` under one year, ``Y1T4``, ``Y5T9`` (only once the
@@ -65,13 +69,30 @@ def _stock_relation(frame: StatFrame) -> str:
     """Residents of the migrant stock, once per definition they meet."""
     visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
     country = frame.country
+    born_abroad = ""
+    if frame.has("census") and frame.census_night is not None:
+        refs = " union all ".join(
+            f"select '{k}' as reference, date '{v.isoformat()}' as reference_date"
+            for k, v in frame.reference_dates.items()
+        )
+        # Same columns as population_status (see population.py), from the census.
+        born_abroad = f"""
+         union all
+         select r.reference, r.reference_date, c.record_id, 'census (citizens born abroad)',
+                true, true, c.citizenship_iso3, true, c.sex, c.date_of_birth,
+                c.age + date_diff('year', date '{frame.census_night}', r.reference_date),
+                c.country_of_birth_iso3, false, c.atoll_code, null::date, null, null, null,
+                'FOREIGN_BORN', false
+         from census c cross join ({refs}) r
+         where c.citizenship_iso3 = '{country}' and c.country_of_birth_iso3 <> '{country}'
+           and c.person_key is null"""
     return f"""
         (select *, 'FOREIGN_BORN' as measure,
                 visa_type in ({visitors}) and evidence = 'border' as visitor
          from population_status where resident and country_of_birth <> '{country}'
          union all
          select *, 'FOREIGN_CITIZENS', visa_type in ({visitors}) and evidence = 'border'
-         from population_status where resident and not is_citizen)
+         from population_status where resident and not is_citizen{born_abroad})
     """
 
 

@@ -26,6 +26,7 @@ Writes ``integrated/residence_event.parquet`` (the rule's output per spine cross
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,9 +43,14 @@ RESIDENCE_VISAS: Final = ("WORK", "RESIDENT", "DEPENDENT", "STUDENT")
 RESIDENCE_PURPOSES: Final = ("work", "family", "study", "residence")
 
 
-def initial_statuses_sql(frame: StatFrame) -> str:
-    """SQL for one row per spine person: ``person_key``, ``initial_status``, ``source``."""
+def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
+    """SQL for one row per spine person: ``person_key``, ``initial_status``, ``source``.
+
+    ``since``: as if the data began on that day (first crossings counted from it), for
+    replays of the rule on a shorter period.
+    """
     t = frame.rule.threshold_days
+    window = f"where crossing_date >= date '{since.isoformat()}'" if since else ""
     permits = []
     if frame.has("work_permit"):
         permits.append(
@@ -65,7 +71,7 @@ def initial_statuses_sql(frame: StatFrame) -> str:
         with first_crossing as (
             select person_key, arg_min(crossing_date, (crossing_date, record_id)) as day,
                    arg_min(visa_type, (crossing_date, record_id)) as visa_type
-            from crossing group by person_key
+            from crossing {window} group by person_key
         ),
         permits as ({permit_sql}),
         settled as (
@@ -76,7 +82,7 @@ def initial_statuses_sql(frame: StatFrame) -> str:
         ),
         first_direction as (
             select person_key, arg_min(direction, (crossing_date, record_id)) as direction
-            from crossing group by person_key
+            from crossing {window} group by person_key
         )
         select p.person_key,
                case when p.citizenship = '{frame.country}' then 'resident'

@@ -228,47 +228,9 @@ def _analogue_years(frame: StatFrame) -> int:
 
 
 def _initial_statuses_since(frame: StatFrame, start: dt.date) -> str:
-    """:func:`migstats.stats.initial.initial_statuses_sql` as if the data began on ``start``.
-
-    The same three sources (citizenship, a residence permit held T days before the first
-    crossing, a visitor visa on the first crossing), on the first crossing from
-    ``start`` on; kept in step with that function by hand.
-    """
-    t, day = frame.rule.threshold_days, f"date '{start.isoformat()}'"
-    permits = []
-    if frame.has("work_permit"):
-        permits.append(
-            "select person_key, valid_from, valid_to from work_permit where person_key is not null"
-        )
-    if frame.has("visa"):
-        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
-        permits.append(
-            "select person_key, valid_from, valid_to from visa"
-            f" where person_key is not null and purpose in ({purposes})"
-        )
-    permit_sql = " union all ".join(permits) or (
-        "select null::varchar as person_key, null::date as valid_from, null::date as valid_to"
-    )
-    visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
-    return f"""
-        with first_crossing as (
-            select person_key, arg_min(crossing_date, (crossing_date, record_id)) as day,
-                   arg_min(visa_type, (crossing_date, record_id)) as visa_type
-            from crossing where crossing_date >= {day} group by person_key
-        ),
-        settled as (
-            select distinct f.person_key from first_crossing f join ({permit_sql}) p
-              on p.person_key = f.person_key
-             and p.valid_from <= f.day - interval {t} day and p.valid_to >= f.day
-        )
-        select f.person_key,
-               case when p.citizenship = '{frame.country}' then 'resident'
-                    when s.person_key is not null then 'resident'
-                    when f.visa_type in ({visitors}) then 'non_resident' end
-                 as initial_status
-        from first_crossing f join person p using (person_key)
-        left join settled s using (person_key)
-    """
+    """:func:`migstats.stats.initial.initial_statuses_sql` as if the data began on
+    ``start``."""
+    return initial_statuses_sql(frame, since=start)
 
 
 def _rerun(

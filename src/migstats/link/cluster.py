@@ -28,13 +28,7 @@ def cluster_at_threshold(
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_weight=threshold_match_weight
     )
-    con.execute(
-        f"create or replace table {table} as select unique_id, cluster_id"
-        f" from {clusters.physical_name}"
-    )
-    count = int(con.sql(f"select count(distinct cluster_id) from {table}").fetchall()[0][0])
-    logger.info("%d clusters at match weight >= %s", count, threshold_match_weight)
-    return count
+    return _store(con, clusters.physical_name, table, threshold_match_weight)
 
 
 def cluster_edges(
@@ -60,10 +54,13 @@ def cluster_edges(
         edge_id_column_name_right="unique_id_r",
         threshold_match_weight=threshold_match_weight,
     )
-    con.execute(
-        f"create or replace table {table} as select unique_id, cluster_id"
-        f" from {clusters.physical_name}"
-    )
+    return _store(con, clusters.physical_name, table, threshold_match_weight)
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, clusters: str, table: str, threshold_match_weight: float
+) -> int:
+    con.execute(f"create or replace table {table} as select unique_id, cluster_id from {clusters}")
     count = int(con.sql(f"select count(distinct cluster_id) from {table}").fetchall()[0][0])
     logger.info("%d clusters at match weight >= %s", count, threshold_match_weight)
     return count

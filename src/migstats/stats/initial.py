@@ -33,7 +33,12 @@ from typing import Any, Final
 from migstats.residence import run_classification, write_classified
 from migstats.stats.frame import StatFrame
 
-__all__ = ["VISITOR_VISAS", "classify_spine", "initial_statuses_sql"]
+__all__ = [
+    "VISITOR_VISAS",
+    "classify_spine",
+    "initial_statuses_sql",
+    "residence_permits_sql",
+]
 
 #: Border visa types of visitors (non-residents by definition of the visa).
 VISITOR_VISAS: Final = ("TOURIST", "BUSINESS")
@@ -41,6 +46,30 @@ VISITOR_VISAS: Final = ("TOURIST", "BUSINESS")
 RESIDENCE_VISAS: Final = ("WORK", "RESIDENT", "DEPENDENT", "STUDENT")
 #: Visa and permit purposes that mean the holder lives in the country.
 RESIDENCE_PURPOSES: Final = ("work", "family", "study", "residence")
+
+
+def residence_permits_sql(frame: StatFrame) -> str:
+    """SQL for every work permit and residence-type visa, one row each: ``person_key``
+    (null when not on the spine), ``valid_from``, ``valid_to``, ``occupation``,
+    ``industry``, ``atoll`` (work permits only) and ``purpose``."""
+    parts = []
+    if frame.has("work_permit"):
+        parts.append(
+            "select person_key, valid_from, valid_to, occupation_isco as occupation,"
+            " industry_isic as industry, work_atoll_code as atoll, 'work' as purpose"
+            " from work_permit"
+        )
+    if frame.has("visa"):
+        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
+        parts.append(
+            "select person_key, valid_from, valid_to, null, null, null, purpose from visa"
+            f" where purpose in ({purposes})"
+        )
+    return " union all ".join(parts) or (
+        "select null::varchar as person_key, null::date as valid_from, null::date as"
+        " valid_to, null::varchar as occupation, null::varchar as industry,"
+        " null::varchar as atoll, null::varchar as purpose"
+    )
 
 
 def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
@@ -51,19 +80,9 @@ def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
     """
     t = frame.rule.threshold_days
     window = f"where crossing_date >= date '{since.isoformat()}'" if since else ""
-    permits = []
-    if frame.has("work_permit"):
-        permits.append(
-            "select person_key, valid_from, valid_to from work_permit where person_key is not null"
-        )
-    if frame.has("visa"):
-        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
-        permits.append(
-            "select person_key, valid_from, valid_to from visa"
-            f" where person_key is not null and purpose in ({purposes})"
-        )
-    permit_sql = " union all ".join(permits) or (
-        "select null::varchar as person_key, null::date as valid_from, null::date as valid_to"
+    permit_sql = (
+        "select person_key, valid_from, valid_to"
+        f" from ({residence_permits_sql(frame)}) where person_key is not null"
     )
     visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
     residence = ", ".join(f"'{v}'" for v in RESIDENCE_VISAS)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from migstats.stats.cube import age_sql
 from migstats.stats.frame import StatFrame
-from migstats.stats.initial import RESIDENCE_PURPOSES
+from migstats.stats.initial import residence_permits_sql
 
 __all__ = ["build_population_status"]
 
@@ -82,24 +82,7 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
         from ordered where nr = 1
         """
     )
-    permit_parts = []
-    if frame.has("work_permit"):
-        permit_parts.append(
-            "select person_key, valid_from, valid_to, occupation_isco as occupation,"
-            " industry_isic as industry, work_atoll_code as atoll, 'work' as purpose"
-            " from work_permit"
-        )
-    if frame.has("visa"):
-        purposes = ", ".join(f"'{p}'" for p in RESIDENCE_PURPOSES)
-        permit_parts.append(
-            "select person_key, valid_from, valid_to, null, null, null, purpose from visa"
-            f" where purpose in ({purposes})"
-        )
-    permits = " union all ".join(permit_parts) or (
-        "select null::varchar as person_key, null::date as valid_from, null::date as"
-        " valid_to, null::varchar as occupation, null::varchar as industry,"
-        " null::varchar as atoll, null::varchar as purpose"
-    )
+    permits = residence_permits_sql(frame)
     con.execute(
         f"""
         create or replace temp table permit_at as

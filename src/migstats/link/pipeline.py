@@ -149,11 +149,17 @@ def deduplicate_border(
 
     t = time.perf_counter()
     low = cfg.threshold_match_weight - cfg.review_band
-    # Every blocked pair is scored (no threshold), so the report counts candidates.
-    predictions = linker.inference.predict()
+    # Only pairs that can matter are kept (links and the review band): at national
+    # scale the scored candidates run to tens of millions of wide rows. They are
+    # counted, not stored.
+    predictions = linker.inference.predict(threshold_match_weight=low)
     con.execute(
-        f"create or replace table traveller_pair as select * from {predictions.physical_name}"
+        "create or replace table traveller_pair as select unique_id_l, unique_id_r,"
+        " match_weight, match_probability, full_name_l, full_name_r, date_of_birth_l,"
+        " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r"
+        f" from {predictions.physical_name}"
     )
+    candidates = _count_candidates(con, spec.settings["blocking_rules_to_generate_predictions"])
     timings["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -193,7 +199,6 @@ def deduplicate_border(
             f" where match_weight >= {cfg.threshold_match_weight}"
         ).fetchall()[0][0]
     )
-    candidates = int(con.sql("select count(*) from traveller_pair").fetchall()[0][0])
     sizes = dict(
         con.sql("select travellers, count(*) from person group by 1 order by 1").fetchall()
     )
@@ -225,6 +230,20 @@ def deduplicate_border(
     _write_report(result)
     con.close()
     return result
+
+
+def _count_candidates(con: duckdb.DuckDBPyConnection, rules: list[Any]) -> int:
+    """Pairs the blocking rules generate (counted in the database, never stored)."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    records = count_comparisons_from_blocking_rules(
+        DuckDBAPI(connection=con).register("traveller_input"),
+        blocking_rules=rules,
+        link_type="dedupe_only",
+        record_sample_proportion=1.0,
+    )
+    return int(sum(r["marginal_comparison_count"] for r in records))
 
 
 def _score_against_truth(

@@ -40,7 +40,13 @@ import duckdb
 
 from migstats.link.names import joined_name, name_skeleton, normalised_name
 from migstats.link.quality import write_review_file
-from migstats.link.train import ModelSpec, census_model, train_or_load, with_fixed_m
+from migstats.link.train import (
+    ModelSpec,
+    census_model,
+    count_candidate_pairs,
+    train_or_load,
+    with_fixed_m,
+)
 from migstats.sources.read import connect
 
 __all__ = ["CensusLink", "build_candidates", "census_spec", "link_census", "one_to_one_links"]
@@ -261,11 +267,14 @@ def link_census(
         timings["train"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        predictions = linker.inference.predict()
+        # Pairs far below the threshold are counted, not stored (see count_candidate_pairs).
+        predictions = linker.inference.predict(
+            threshold_match_weight=threshold_match_weight - review_band
+        )
         con.execute(
             f"create or replace table census_pair as select * from {predictions.physical_name}"
         )
-        pairs = int(con.sql("select count(*) from census_pair").fetchall()[0][0])
+        pairs = count_candidate_pairs(con, spec, ["census_input", "spine_input"])
         one_to_one_links(con, "census_pair", threshold_match_weight)
         timings["predict"] = time.perf_counter() - t
 

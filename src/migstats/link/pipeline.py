@@ -26,7 +26,13 @@ from migstats.link.labels import apply_labels, harvest_labels, load_labels
 from migstats.link.names import joined_name, name_skeleton
 from migstats.link.quality import PairwiseScores, pairwise_scores, write_review_file
 from migstats.link.spine import build_spine
-from migstats.link.train import dedup_model, m_from_known_matches, train_or_load, with_fixed_m
+from migstats.link.train import (
+    count_candidate_pairs,
+    dedup_model,
+    m_from_known_matches,
+    train_or_load,
+    with_fixed_m,
+)
 from migstats.link.travellers import collapse_travellers
 from migstats.sources.read import connect
 
@@ -159,7 +165,7 @@ def deduplicate_border(
         " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r"
         f" from {predictions.physical_name}"
     )
-    candidates = _count_candidates(con, spec.settings["blocking_rules_to_generate_predictions"])
+    candidates = count_candidate_pairs(con, spec, ["traveller_input"])
     timings["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -230,20 +236,6 @@ def deduplicate_border(
     _write_report(result)
     con.close()
     return result
-
-
-def _count_candidates(con: duckdb.DuckDBPyConnection, rules: list[Any]) -> int:
-    """Pairs the blocking rules generate (counted in the database, never stored)."""
-    from splink import DuckDBAPI
-    from splink.blocking_analysis import count_comparisons_from_blocking_rules
-
-    records = count_comparisons_from_blocking_rules(
-        DuckDBAPI(connection=con).register("traveller_input"),
-        blocking_rules=rules,
-        link_type="dedupe_only",
-        record_sample_proportion=1.0,
-    )
-    return int(sum(r["marginal_comparison_count"] for r in records))
 
 
 def _score_against_truth(

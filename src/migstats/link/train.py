@@ -218,6 +218,27 @@ def with_fixed_m(spec: ModelSpec, column: str, m: dict[str, float]) -> ModelSpec
     )
 
 
+def count_candidate_pairs(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, tables: list[str]
+) -> int:
+    """Pairs ``spec``'s prediction blocking rules generate over ``tables`` (relations in
+    ``con``), counted in the database: at national scale they are far too many to
+    store, and only those near or above the threshold are kept."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    db_api = DuckDBAPI(connection=con)
+    frames = [db_api.register(t) for t in tables]
+    records = count_comparisons_from_blocking_rules(
+        frames[0] if len(frames) == 1 else frames,
+        blocking_rules=spec.settings["blocking_rules_to_generate_predictions"],
+        link_type=spec.settings["link_type"],
+        source_dataset_column_name=spec.settings.get("source_dataset_column_name"),
+        record_sample_proportion=1.0,
+    )
+    return int(sum(r["marginal_comparison_count"] for r in records))
+
+
 def model_path(models_dir: Path, spec: ModelSpec) -> Path:
     """Where the trained model of ``spec`` is kept: name, version and fingerprint."""
     return models_dir / f"{spec.name}.v{MODEL_VERSION}.{spec.fingerprint()}.json"

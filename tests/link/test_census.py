@@ -118,7 +118,9 @@ def test_census_person_file_is_one_to_one(census: CensusLink, harmonised: Path) 
 def test_census_report_and_review_file(census: CensusLink) -> None:
     report = json.loads(census.report_file.read_text())
     assert report["linked"] == census.linked
-    assert sum(report["match_weight_histogram"].values()) == census.candidate_pairs
+    stored = sum(report["match_weight_histogram"].values())
+    assert stored + report["pairs_below_review_band"] == census.candidate_pairs
+    assert min(int(k) for k in report["match_weight_histogram"]) >= 5.0 - 4.0  # review band
     header = census.review_file.read_text().splitlines()[0]
     assert "full_name_l" in header and "age_r" in header and header.endswith("is_match")
     assert len(census.review_file.read_text().splitlines()) == census.review_pairs + 1

@@ -70,7 +70,10 @@ class CensusLink:
     review_file: Path
     review_pairs: int
     report_file: Path
+    #: match weights of the stored pairs (within the review band or above), by unit
     weight_histogram: dict[int, int] = field(default_factory=dict)
+    #: candidate pairs scored below the review band (counted, not stored)
+    pairs_below_review_band: int = 0
     precision: float | None = None
     recall: float | None = None
     reachable: int | None = None
@@ -314,6 +317,7 @@ def link_census(
             review_pairs=review,
             report_file=workspace / "linkage" / "census_report.json",
             weight_histogram={int(k): int(v) for k, v in histogram},
+            pairs_below_review_band=pairs - sum(int(v) for _, v in histogram),
             timings=timings,
         )
         if truth_dir is not None:

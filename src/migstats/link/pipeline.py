@@ -275,6 +275,7 @@ def _write_report(result: BorderLinkage) -> None:
         "review_pairs": result.review_pairs,
         "clerical_labels": result.labels,
         "match_weight_histogram": result.weight_histogram,
+        "pairs_below_review_band": result.candidate_pairs - sum(result.weight_histogram.values()),
         "persons_by_travellers": result.cluster_sizes,
         "model_file": str(result.model_file),
         "record_pairwise": scores(result.record_scores),

@@ -130,6 +130,9 @@ def open_frame(cfg: ProjectConfig, *, events: Path | None = None) -> StatFrame:
             "run `migstats link --config PROJECT` before the statistics",
         )
     con = connect()
+    # Tables sort their own output, so DuckDB need not keep row order, which lets big
+    # joins and windows stream within the memory limit (national scale).
+    con.execute("SET preserve_insertion_order = false")
     sources: dict[str, str] = {}
 
     def parquet(path: Path) -> str:

@@ -7,6 +7,8 @@ which the evaluation measures at scale 0.1 (see the closing notes and benchmarks
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow.compute as pc
 import pytest
 
@@ -90,3 +92,21 @@ def test_resident_citizens_match_the_truth(
 ) -> None:
     for check in accounts.evaluate(frame, tables):
         assert abs(check.relative_error) < 0.02, check
+
+
+def test_reruns_give_identical_tables(linked_country: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from migstats.config import load_config
+    from migstats.stats.stage import run_statistics
+
+    # A copy: the stage rewrites the workspace that other modules' frames read.
+    country = tmp_path / "country"
+    shutil.copytree(linked_country, country, symlinks=True)
+    cfg = load_config(country / "project.yaml")
+    first = {k: t.data for k, t in run_statistics(cfg).tables.items()}
+    second = {k: t.data for k, t in run_statistics(cfg).tables.items()}
+    assert first.keys() == second.keys()
+    assert len(first) >= 15  # every table family ran
+    for table_id, data in first.items():
+        assert data.equals(second[table_id]), table_id

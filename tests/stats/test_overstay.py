@@ -296,7 +296,10 @@ def test_estimate_is_below_the_indicator_and_inside_its_interval(
         assert est["LOWER"] <= est["OBS_VALUE"] <= est["UPPER"] <= ind["OBS_VALUE"]
 
 
-def test_overstaying_workers_are_found(frame: StatFrame) -> None:
+def test_overstaying_workers_are_found(
+    frame: StatFrame, country: dict[str, ObservationTable]
+) -> None:
+    del country  # built for its ``overstayer`` table in the frame
     # Of the truth's overstayers on census night who were ever seen at the border, most
     # are in the indicator (the link from records to the truth is the border record).
     found = frame.count(

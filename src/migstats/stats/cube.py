@@ -33,6 +33,7 @@ from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 TOTAL: Final = "_T"
+#: Decimal places kept in published values (see :func:`table_from`).
+DECIMALS: Final = 6
 UNKNOWN: Final = "_U"
 METADATA_KEY: Final = b"migstats.table"
 
@@ -178,7 +181,17 @@ def table_from(
     unit: str = "persons",
     metadata: Mapping[str, Any] | None = None,
 ) -> ObservationTable:
-    """An :class:`ObservationTable` from cube output, with ``OBS_STATUS`` filled."""
+    """An :class:`ObservationTable` from cube output, with ``OBS_STATUS`` filled.
+
+    Values are rounded to :data:`DECIMALS` places: a parallel sum of doubles varies in
+    its last bits from run to run, and re-runs must give identical outputs.
+    """
+    for name in ("OBS_VALUE", "LOWER", "UPPER"):
+        if name in data.column_names:
+            column = data.column(name)
+            if pa.types.is_floating(column.type):
+                index = data.column_names.index(name)
+                data = data.set_column(index, name, pc.round(column, DECIMALS))
     if "OBS_STATUS" not in data.column_names:
         data = data.append_column("OBS_STATUS", pa.array([status] * data.num_rows, pa.string()))
     return ObservationTable(table_id, title, tuple(dimensions), data, unit, dict(metadata or {}))

@@ -47,9 +47,6 @@ def link(
             settings=LinkSettings(threshold_match_weight=threshold, retrain=retrain),
             truth_dir=truth,
         )
-    table = Table(title="Border deduplication", title_justify="left")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
     rows = [
         ("border records", f"{result.border_records:,}"),
         ("travellers (document + nationality)", f"{result.travellers:,}"),
@@ -67,9 +64,7 @@ def link(
                 )
             )
     rows += [(f"time: {k}", f"{v:.1f} s") for k, v in result.timings.items()]
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
+    console.print(_measure_table("Border deduplication", rows))
     sizes = ", ".join(f"{n} travellers: {c:,}" for n, c in result.cluster_sizes.items())
     console.print(f"Persons by number of travellers: {sizes}")
     console.print(f"Spine: {result.person_file}, {result.crossing_file}")
@@ -105,15 +100,22 @@ def _print_register_link(workspace: Path, country: str, truth: Path | None) -> N
     console.print(table)
 
 
+def _measure_table(title: str, rows: list[tuple[str, str]]) -> Table:
+    """A two-column table of measures and their values."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
 def _print_census_link(workspace: Path, census_night: date, truth: Path | None) -> None:
     """Link census foreigners to spine persons present on census night, and report it."""
     from migstats.link import link_census
 
     with console.status("Linking census foreigners to persons present on census night..."):
         result = link_census(workspace, census_night, truth)
-    table = Table(title="Census foreigners to spine persons (one-to-one)", title_justify="left")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
     rows = [
         ("census foreigners", f"{result.census_foreigners:,}"),
         ("spine persons present on census night", f"{result.candidates:,}"),
@@ -123,9 +125,7 @@ def _print_census_link(workspace: Path, census_night: date, truth: Path | None) 
     ]
     if result.precision is not None and result.recall is not None:
         rows.append(("precision / recall", f"{result.precision:.4f} / {result.recall:.4f}"))
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
+    console.print(_measure_table("Census foreigners to spine persons (one-to-one)", rows))
     console.print(f"Census links: {result.output_file}; review file: {result.review_file}")
 
 

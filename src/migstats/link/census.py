@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from migstats.link.names import joined_name, name_skeleton, normalised_name
-from migstats.link.quality import write_review_file
+from migstats.link.quality import weight_histogram, write_review_file
 from migstats.link.train import (
     ModelSpec,
     census_model,
@@ -302,10 +302,7 @@ def link_census(
             high=threshold_match_weight + review_band,
             columns=("full_name", "date_of_birth", "age", "sex", "nationality"),
         )
-        histogram = con.sql(
-            "select greatest(floor(match_weight)::int, -10), count(*) from census_pair"
-            " group by 1 order by 1"
-        ).fetchall()
+        histogram = weight_histogram(con, "census_pair")
         result = CensusLink(
             census_foreigners=foreigners,
             candidates=candidates,
@@ -316,8 +313,8 @@ def link_census(
             review_file=review_file,
             review_pairs=review,
             report_file=workspace / "linkage" / "census_report.json",
-            weight_histogram={int(k): int(v) for k, v in histogram},
-            pairs_below_review_band=pairs - sum(int(v) for _, v in histogram),
+            weight_histogram=histogram,
+            pairs_below_review_band=pairs - sum(histogram.values()),
             timings=timings,
         )
         if truth_dir is not None:

@@ -24,7 +24,12 @@ from migstats.link import comparisons
 from migstats.link.cluster import cluster_edges
 from migstats.link.labels import apply_labels, harvest_labels, load_labels
 from migstats.link.names import joined_name, name_skeleton
-from migstats.link.quality import PairwiseScores, pairwise_scores, write_review_file
+from migstats.link.quality import (
+    PairwiseScores,
+    pairwise_scores,
+    weight_histogram,
+    write_review_file,
+)
 from migstats.link.spine import build_spine
 from migstats.link.train import (
     count_candidate_pairs,
@@ -208,12 +213,7 @@ def deduplicate_border(
     sizes = dict(
         con.sql("select travellers, count(*) from person group by 1 order by 1").fetchall()
     )
-    histogram = dict(
-        con.sql(
-            "select greatest(floor(match_weight)::int, -10), count(*) from traveller_pair"
-            " group by 1 order by 1"
-        ).fetchall()
-    )
+    histogram = weight_histogram(con, "traveller_pair")
     result = BorderLinkage(
         border_records=records,
         travellers=travellers,
@@ -228,7 +228,7 @@ def deduplicate_border(
         review_file=review_file,
         report_file=workspace / "linkage" / "report.json",
         cluster_sizes={int(k): int(v) for k, v in sizes.items()},
-        weight_histogram={int(k): int(v) for k, v in histogram.items()},
+        weight_histogram=histogram,
         timings=timings,
     )
     if truth_dir is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["PairwiseScores", "pairwise_scores", "write_review_file"]
+__all__ = ["PairwiseScores", "pairwise_scores", "weight_histogram", "write_review_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +102,12 @@ def write_review_file(
     count = int(con.sql("select count(*) from review_pairs").fetchall()[0][0])
     logger.info("%d uncertain pairs written for review to %s", count, path)
     return count
+
+
+def weight_histogram(con: duckdb.DuckDBPyConnection, pairs: str) -> dict[int, int]:
+    """Pairs of the ``pairs`` table by whole match weight (below -10 counted at -10)."""
+    rows = con.sql(
+        "select greatest(floor(match_weight)::int, -10), count(*)"
+        f" from {pairs} group by 1 order by 1"
+    ).fetchall()
+    return {int(k): int(v) for k, v in rows}

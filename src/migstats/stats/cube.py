@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 __all__ = [
     "AGE_GROUPS",
+    "KEY_RANGE",
     "TOTAL",
     "UNKNOWN",
     "ObservationTable",
@@ -45,10 +46,13 @@ __all__ = [
     "broad_age_sql",
     "cube",
     "read_table",
+    "record_key_sql",
     "write_tables",
 ]
 
 TOTAL: Final = "_T"
+#: Range of record keys and cell keys (the cell key method, ONS/ABS: 0..255).
+KEY_RANGE: Final = 256
 #: Decimal places kept in published values (see :func:`table_from`).
 DECIMALS: Final = 6
 UNKNOWN: Final = "_U"
@@ -56,6 +60,22 @@ METADATA_KEY: Final = b"migstats.table"
 
 #: Five-year age groups, SDMX codes (Y0T4 ... Y80T84, Y_GE85).
 AGE_GROUPS: Final = (*(f"Y{a}T{a + 4}" for a in range(0, 85, 5)), "Y_GE85")
+
+
+def record_key_sql(person_key: str) -> str:
+    """SQL for a person's record key: uniform on 0..255 and the same in every table.
+
+    The cell key method (disclosure control) needs one random key per record, fixed
+    once; a hash of the pseudonymised person key is exactly that, and needs no stored
+    column. The cell key of a cell is the sum of its records' keys modulo 256. The key
+    is the first byte of the MD5 digest of the key's text (DuckDB's ``md5_number`` reads
+    the digest little-endian).
+
+    >>> import duckdb
+    >>> duckdb.sql(f"select {record_key_sql(repr('p1'))}").fetchone()[0] in range(256)
+    True
+    """
+    return f"(md5_number(({person_key})::varchar) % {KEY_RANGE})::integer"
 
 
 def age_group_sql(age: str) -> str:
@@ -134,12 +154,15 @@ def cube(
     value: str = "count(*)",
     always: Sequence[str] = (),
     where: str = "",
+    cell_key: str | None = None,
 ) -> pa.Table:
     """Counts (or ``value``) of ``relation`` by each breakdown, with ``_T`` elsewhere.
 
     ``dimensions`` maps dimension codes to SQL over ``relation``; ``always`` lists the
     dimensions present in every breakdown (e.g. the reference date). Rows are sorted by
-    the dimensions, so outputs are identical run to run.
+    the dimensions, so outputs are identical run to run. ``cell_key`` names the person
+    key column of ``relation``: each cell then gets a ``CELL_KEY`` (the sum of its
+    records' keys modulo 256, see :func:`record_key_sql`) for the cell key method.
     """
     used = {c for b in breakdowns for c in b} | set(always)
     dimensions = {k: v for k, v in dimensions.items() if k in used}
@@ -160,9 +183,14 @@ def cube(
     outer = ", ".join(
         f'case when grouping("{n}") = 1 then \'{TOTAL}\' else "{n}" end as "{n}"' for n in names
     )
-    value_inner = "" if value == "count(*)" else ", *"
+    value_inner = "" if value == "count(*)" and cell_key is None else ", *"
+    keys = (
+        f", (sum({record_key_sql(cell_key)}) % {KEY_RANGE})::integer as CELL_KEY"
+        if cell_key
+        else ""
+    )
     sql = (
-        f"select {outer}, ({value})::double as OBS_VALUE"
+        f"select {outer}, ({value})::double as OBS_VALUE{keys}"
         f" from (select {inner}{value_inner} from {relation}{filtered})"
         f" group by grouping sets ({', '.join(sets)})"
         f" order by {', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}"

@@ -118,7 +118,7 @@ def build(frame: StatFrame) -> list[ObservationTable]:
     }
     dims = _dims("")
     immigrants = cube(con, "migration", dims, BREAKDOWNS, always=("TIME_PERIOD",),
-                      where="direction = 'ARR'")  # fmt: skip
+                      where="direction = 'ARR'", cell_key="person_key")  # fmt: skip
     visitors = cube(con, "migration", dims, BREAKDOWNS, always=("TIME_PERIOD",),
                     where="direction = 'ARR'", value="count(*) filter (where visitor)")  # fmt: skip
     immigrants = _corrected(immigrants, visitors, visitor_arrivals, rate, unknown)
@@ -130,6 +130,7 @@ def build(frame: StatFrame) -> list[ObservationTable]:
             [b for b in BREAKDOWNS if b != ("REASON",)],
             always=("TIME_PERIOD",),
             where="direction = 'DEP'",
+            cell_key="person_key",
         ),
         unknown,
     )
@@ -141,6 +142,7 @@ def build(frame: StatFrame) -> list[ObservationTable]:
             [(), ("SEX",), ("AGE",), ("SEX", "AGE")],
             always=("TIME_PERIOD",),
             where="direction = 'ARR' and is_citizen",
+            cell_key="person_key",
         ),
         unknown,
     )
@@ -204,7 +206,9 @@ def _corrected(
     years = observed.column("TIME_PERIOD").to_pylist()
     values = observed.column("OBS_VALUE").to_pylist()
     seen = visitors.column("OBS_VALUE").to_pylist()
-    margins = [d for d in observed.column_names if d not in ("TIME_PERIOD", "OBS_VALUE")]
+    margins = [
+        d for d in observed.column_names if d not in ("TIME_PERIOD", "OBS_VALUE", "CELL_KEY")
+    ]
     is_total = pc.equal(observed.column(margins[0]), "_T")
     for d in margins[1:]:
         is_total = pc.and_(is_total, pc.equal(observed.column(d), "_T"))
@@ -236,7 +240,7 @@ def _corrected(
 def _totals(table: pa.Table) -> dict[str, tuple[float, str]]:
     margins = [
         d for d in table.column_names
-        if d not in ("TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "LOWER", "UPPER")
+        if d not in ("TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "LOWER", "UPPER", "CELL_KEY")
     ]  # fmt: skip
     out = {}
     for row in table.to_pylist():

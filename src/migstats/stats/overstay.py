@@ -402,7 +402,9 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
     con = frame.con
     counts = build_overstayers(frame, grace_days=grace_days)
     dims = _dimensions()
-    indicator = cube(con, "overstayer", dims, BREAKDOWNS, always=("REF_DATE",))
+    indicator = cube(
+        con, "overstayer", dims, BREAKDOWNS, always=("REF_DATE",), cell_key="person_key"
+    )
     rate = missed_departures(frame)
     weighted = weights_sql(rate)
     con.execute(f"create or replace temp table overstayer_weighted as select * from {weighted}")

@@ -110,7 +110,14 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         "DURATION": _duration_sql(),
         "ATOLL": "atoll",
     }
-    observed = cube(con, "stock_resident", dims, BREAKDOWNS, always=("REF_DATE", "MEASURE"))
+    observed = cube(
+        con,
+        "stock_resident",
+        dims,
+        BREAKDOWNS,
+        always=("REF_DATE", "MEASURE"),
+        cell_key="person_key",
+    )
     visitors = cube(
         con,
         "stock_resident",

@@ -74,6 +74,7 @@ def link(
     census = cfg.workspace / "harmonised" / "census_2022.parquet"
     if cfg.period.census_night is not None and census.is_file():
         _print_census_link(cfg.workspace, cfg.period.census_night, truth)
+        _print_holder_link(cfg.workspace, cfg.project.country, cfg.period.census_night, truth)
     if (cfg.workspace / "harmonised" / "national_register.parquet").is_file():
         _print_register_link(cfg.workspace, cfg.project.country, truth)
 
@@ -127,6 +128,25 @@ def _print_census_link(workspace: Path, census_night: date, truth: Path | None) 
         rows.append(("precision / recall", f"{result.precision:.4f} / {result.recall:.4f}"))
     console.print(_measure_table("Census foreigners to spine persons (one-to-one)", rows))
     console.print(f"Census links: {result.output_file}; review file: {result.review_file}")
+
+
+def _print_holder_link(
+    workspace: Path, country: str, census_night: date, truth: Path | None
+) -> None:
+    """Census foreigners off the spine found among permit holders who never crossed."""
+    from migstats.link.holders import link_census_holders
+
+    result = link_census_holders(workspace, country, census_night, truth)
+    if result is None:
+        return
+    rows = [
+        ("census foreigners not on the spine", f"{result.census_unlinked:,}"),
+        ("work-permit holders not on the spine", f"{result.holders_unplaced:,}"),
+        ("found (name, birth or age, sex, nationality)", f"{result.linked:,}"),
+    ]
+    if result.precision is not None:
+        rows.append(("precision", f"{result.precision:.4f}"))
+    console.print(_measure_table("Census foreigners among permit holders off the spine", rows))
 
 
 def _print_permit_links(workspace: Path, truth: Path | None) -> None:

@@ -163,6 +163,11 @@ def open_frame(cfg: ProjectConfig, *, events: Path | None = None) -> StatFrame:
         con.execute(
             f"create view census as select c.*, l.person_key from {parquet(census)} c {linked}"
         )
+        holders = integrated / "census_holder.parquet"
+        if holders.is_file():
+            # Census foreigners found among permit holders off the spine (link.holders).
+            con.execute(f"create view census_holder as select * from {parquet(holders)}")
+            sources[holders.name] = str(holders)
     register = harmonised / f"{_HARMONISED['register']}.parquet"
     if register.is_file():
         con.execute(f"create view register as select * from {parquet(register)}")

@@ -62,12 +62,17 @@ others weigh 1. Every cell is a sum of person weights, so the cells add up to th
 margins exactly (total = sum by citizenship = sum by visa type). A cell's variance is
 ``(N_c se)^2 + m_c (1 - p)`` (rate uncertainty and binomial noise of its ``m_c``
 expected missed departures, as in :meth:`MissedDepartures.expected_interval`); the
-interval is kept within ``[indicator - O_c, indicator]``. It covers the correction
-only: overstayers never seen at the border in the data (arrived before it and never
-left, no permit linked to the spine) are outside both tables; the metadata counts the
-holders of work permits that expired inside the data period who never crossed the
-border (the population table's ``expired permit (not on spine)``), a weak signal
-that is not added in.
+interval is kept within ``[indicator - O_c, indicator]``.
+
+**Overstayers never seen at the border** arrived before the data and never crossed
+during it. Work-permit holders off the spine whose permits all predate the data and
+expired, and whom the census found on census night (the population table's
+:data:`~migstats.stats.population.IN_CENSUS`), were in the country throughout: they are
+observed overstayers (``VISA_TYPE`` ``WORK``, ``AUTHORISATION`` ``PERMIT``) in 5.1. 5.2
+adds those the census missed by the dual-system estimate of
+:mod:`migstats.stats.coverage`, with its variance. The holders of work permits that
+expired inside the data period who never crossed (``expired permit (not on spine)``)
+are counted in the metadata only, a weak signal.
 
 >>> sorted(AUTHORISATIONS)
 ['NOT_ON_RECORD', 'PERMIT', 'VISA_ON_ARRIVAL']
@@ -82,11 +87,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from migstats.stats.coverage import CensusCoverage, census_coverage
 from migstats.stats.cube import TOTAL, ObservationTable, age_group_sql, age_sql, cube, table_from
 from migstats.stats.departures import Z95, MissedDepartures, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import VISITOR_VISAS
+from migstats.stats.population import IN_CENSUS
+
+#: Person keys of work-permit holders off the spine (see :mod:`migstats.stats.population`).
+HOLDER_PREFIX: Final = "WP:"
 
 __all__ = [
     "AUTHORISATIONS",
@@ -401,6 +411,8 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
     """Tables 5.1 (indicator) and 5.2 (estimate); see the module docstring."""
     con = frame.con
     counts = build_overstayers(frame, grace_days=grace_days)
+    found_in_census = _add_found_in_census(frame)
+    coverage = census_coverage(frame) if found_in_census else None
     dims = _dimensions()
     indicator = cube(
         con, "overstayer", dims, BREAKDOWNS, always=("REF_DATE",), cell_key="person_key"
@@ -417,9 +429,10 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
             ("missed", "sum(missed)"),
             ("at_risk", "sum(at_risk)"),
             ("open", "count(*) filter (where last_record)"),
+            ("found", f"count(*) filter (where person_key like '{HOLDER_PREFIX}%')"),
         )
     }
-    estimate = _estimate(indicator, columns, rate)
+    estimate = _estimate(indicator, columns, rate, coverage)
     departed = con.sql(
         "select reference, sum(departed)::bigint from overstay_departed group by 1 order by 1"
     ).fetchall()
@@ -452,9 +465,11 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
         "context": "the Maldives reported about 63,000 undocumented workers in 2019",
         **counts,
         "expired_permits_never_at_the_border": {str(r): int(n) for r, n in unplaced},
+        "found_in_census_never_at_the_border": found_in_census,
     }
     estimate_meta = {
         **metadata,
+        "undocumented_stayers": coverage.metadata() if coverage else None,
         "missed_departures": {
             "rate": rate.rate,
             "standard_error": rate.standard_error,
@@ -500,8 +515,29 @@ def _has_table(frame: StatFrame, name: str) -> bool:
     return bool(rows[0][0])
 
 
+def _add_found_in_census(frame: StatFrame) -> int:
+    """Add the permit holders found by the census off the spine to ``overstayer``
+    (module docstring); returns how many rows were added."""
+    if not _has_table(frame, "population_status"):
+        return 0
+    frame.con.execute(
+        f"""
+        insert into overstayer
+        select reference, reference_date, person_key, citizenship, sex, age, 'WORK',
+               'PERMIT', null::date, null::date, false
+        from population_status
+        where evidence = '{IN_CENSUS}'
+          and reference in (select distinct reference from overstay_present)
+        """
+    )
+    return frame.count(f"select count(*) from overstayer where person_key like '{HOLDER_PREFIX}%'")
+
+
 def _estimate(
-    indicator: pa.Table, columns: dict[str, pa.ChunkedArray], rate: MissedDepartures
+    indicator: pa.Table,
+    columns: dict[str, pa.ChunkedArray],
+    rate: MissedDepartures,
+    coverage: CensusCoverage | None = None,
 ) -> pa.Table:
     """The indicator's cells corrected, with their 95% intervals (vectorised per cell)."""
     observed = indicator.column("OBS_VALUE").to_numpy()
@@ -513,6 +549,12 @@ def _estimate(
     sd = np.sqrt((at_risk * se) ** 2 + missed * (1 - p))
     lower = np.maximum(observed - open_arrivals, weight - Z95 * sd)
     upper = np.minimum(observed, weight + Z95 * sd)
+    if coverage is not None:
+        # Plus the stayers the census missed, for the holders it found in the cell.
+        found = columns["found"].to_numpy().astype(float)
+        unseen_lo, unseen_hi = coverage.unseen_interval(found)
+        weight = weight + coverage.unseen(1.0) * found
+        lower, upper = lower + unseen_lo, upper + unseen_hi
     keep = [c for c in indicator.column_names if c != "OBS_VALUE"]
     return pa.table(
         {

@@ -22,7 +22,12 @@ are left out). Sources, in order of strength:
   expired inside it: a departure since would have put them on the spine, so they
   stayed without a permit (undocumented; the overstay tables estimate how many of them
   left unrecorded). Holders whose permits were all issued before the data began may
-  have left before it (permits are rarely cancelled), so they are not counted.
+  have left before it (permits are rarely cancelled), so they are not counted...
+- ``expired permit, in census (not on spine)``: ...unless the census found them
+  (:mod:`migstats.link.holders`): then they were here on census night and, with no
+  crossing in the data, throughout it. They are the observed part of a dual-system
+  estimate of all such stayers (:mod:`migstats.stats.coverage`), which the stock and
+  overstay tables add.
 
 Columns: ``reference``, ``reference_date``, ``person_key``, ``evidence``, ``resident``
 (true, false or null when unknown), ``present``, ``citizenship``, ``is_citizen``,
@@ -39,6 +44,10 @@ from __future__ import annotations
 from migstats.stats.cube import age_sql
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import residence_permits_sql
+
+#: Evidence of permit holders off the spine whose permits all predate the data and
+#: expired, found by the census (the observed part of the dual-system estimate).
+IN_CENSUS = "expired permit, in census (not on spine)"
 
 __all__ = ["build_population_status"]
 
@@ -130,6 +139,11 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
         " from border_status b join crossing c on c.person_key = b.person_key"
         " and c.crossing_date <= b.reference_date and c.direction = 'ARR' group by all"
     )
+    found = (
+        "select permit_id from census_holder"
+        if frame.has("census_holder")
+        else "select null::varchar as permit_id where false"
+    )
     unplaced = (
         f"""
         with holder as (
@@ -139,12 +153,17 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
         ),
         span as (
             select person_key, min(valid_from) as first_valid, max(valid_to) as last_valid,
-                   max(valid_from) as last_issued
+                   max(valid_from) as last_issued,
+                   bool_or(permit_id in ({found})) as in_census
             from holder group by 1
         )
         select r.reference, r.reference_date, h.person_key,
                case when bool_or(r.reference_date between h.valid_from and h.valid_to)
-                    then 'permit (not on spine)' else 'expired permit (not on spine)' end
+                    then 'permit (not on spine)'
+                    when any_value(s.in_census)
+                     and any_value(s.last_issued) < date '{frame.period_start.isoformat()}'
+                    then '{IN_CENSUS}'
+                    else 'expired permit (not on spine)' end
                  as evidence,
                true as resident, true as present,
                any_value(h.nationality_iso3) as citizenship,
@@ -154,7 +173,7 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
                arg_max(h.industry_isic, h.valid_to) as industry
         from holder h join span s using (person_key) join {refs} r
           on s.first_valid <= r.reference_date
-         and (r.reference_date <= s.last_valid
+         and (r.reference_date <= s.last_valid or s.in_census
               or s.last_issued >= date '{frame.period_start.isoformat()}')
         where h.valid_from <= r.reference_date
         group by all

@@ -16,6 +16,11 @@ table's metadata:
   zero). Cells by visa-free breakdowns get the correction shared out in proportion
   to their visitor residents; the total carries a 95% interval (``LOWER``/``UPPER``)
   and every corrected cell ``OBS_STATUS`` ``E``.
+- **Undocumented stayers no border record shows.** Workers who arrived before the
+  data, never crossed during it and whose permits all expired: the census finds some
+  of them (they are in the population table), and a dual-system estimate adds those
+  it missed too, cell by cell in proportion to those found
+  (:mod:`migstats.stats.coverage`), with the interval widened by its own.
 - **Country of birth.** Border and permit data do not record it: it is taken from the
   census where the person is linked to it, else assumed to be the country of
   citizenship (flagged in metadata with the share imputed). Citizens born abroad are
@@ -36,11 +41,13 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from migstats.stats.coverage import CensusCoverage, census_coverage
 from migstats.stats.cube import ObservationTable, age_group_sql, cube, table_from
 from migstats.stats.departures import MissedDepartures, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import VISITOR_VISAS
+from migstats.stats.population import IN_CENSUS
 
 __all__ = ["build", "evaluate"]
 
@@ -126,9 +133,20 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         always=("REF_DATE", "MEASURE"),
         value="count(*) filter (where visitor)",
     )
+    found = cube(
+        con,
+        "stock_resident",
+        dims,
+        BREAKDOWNS,
+        always=("REF_DATE", "MEASURE"),
+        value=f"count(*) filter (where evidence = '{IN_CENSUS}')",
+    )
     rate = missed_departures(frame)
     at_risk = _visitors_arrived_by(frame)
+    coverage = census_coverage(frame)
     data = _corrected(observed, visitors.column("OBS_VALUE"), at_risk, rate)
+    if coverage is not None:
+        data = _plus_unseen(data, found.column("OBS_VALUE"), coverage)
     imputed_birth = frame.count(
         "select count(*) from population_status where resident and birth_country_imputed"
         " and reference = 'census_night'"
@@ -149,6 +167,7 @@ def build(frame: StatFrame) -> list[ObservationTable]:
             "method": "p times visitors whose last arrival preceded the date, taken off "
             "residents who arrived on a visitor visa, shared out in proportion",
         },
+        "undocumented_stayers": coverage.metadata() if coverage else None,
         "country_of_birth": (
             "census where linked; otherwise the country of citizenship (imputed for "
             f"{imputed_birth} residents on census night)"
@@ -236,6 +255,28 @@ def _corrected(
             "OBS_STATUS": pa.array(status, pa.string()),
         }
     )
+
+
+def _plus_unseen(data: pa.Table, found: pa.ChunkedArray, coverage: CensusCoverage) -> pa.Table:
+    """Each cell plus the stayers the census missed, for the holders it found in the cell
+    (:mod:`migstats.stats.coverage`), with the interval widened by theirs."""
+    f = found.to_numpy().astype(float)
+    lo, hi = coverage.unseen_interval(f)
+    # The estimator is linear in the holders found: unseen(f) = f (1 - c) / c.
+    value = data.column("OBS_VALUE").to_numpy() + coverage.unseen(1.0) * f
+    status = [
+        "E" if n else s
+        for n, s in zip(f.tolist(), data.column("OBS_STATUS").to_pylist(), strict=True)
+    ]
+    columns = {
+        "OBS_VALUE": pa.array(value, pa.float64()),
+        "LOWER": pa.array(data.column("LOWER").to_numpy() + lo, pa.float64()),
+        "UPPER": pa.array(data.column("UPPER").to_numpy() + hi, pa.float64()),
+        "OBS_STATUS": pa.array(status, pa.string()),
+    }
+    for name, column in columns.items():
+        data = data.set_column(data.column_names.index(name), name, column)
+    return data
 
 
 def _all_total(table: pa.Table, dims: tuple[str, ...]) -> list[bool]:

@@ -246,7 +246,9 @@ def write_tables(tables: Iterable[ObservationTable], folder: Path) -> list[Path]
         written.append(path)
         index[table.table_id] = {**meta, "file": path.name, "cells": table.data.num_rows}
     text = json.dumps(index, indent=2, default=str, sort_keys=True) + "\n"
-    (folder / "tables.json").write_text(text, "utf-8")
+    tmp = folder / ".tables.json.tmp"
+    tmp.write_text(text, "utf-8")
+    tmp.replace(folder / "tables.json")
     return written
 
 

@@ -19,6 +19,7 @@ from migstats.cli import residence as _residence  # noqa: F401  (registration)
 from migstats.cli import stats as _stats  # noqa: F401  (registration)
 from migstats.cli import storage as _storage  # noqa: F401  (registration)
 from migstats.cli import synth as _synth  # noqa: F401  (registration)
+from migstats.cli import web as _web  # noqa: F401  (registration)
 from migstats.cli._app import app, console
 from migstats.errors import MigstatsError
 

@@ -11,6 +11,9 @@ import pyarrow.parquet as pq
 from migstats.link.holders import link_census_holders
 
 NIGHT = dt.date(2022, 9, 20)
+START = dt.date(2019, 1, 1)
+#: Permits issued before the data and expired before census night.
+OLD = {"valid_from": dt.date(2016, 3, 1), "valid_to": dt.date(2018, 2, 28)}
 
 
 def _write(path: Path, rows: list[dict[str, object]], schema: pa.Schema) -> None:
@@ -65,26 +68,28 @@ def _workspace(tmp_path: Path) -> Path:
             ("nationality_iso3", pa.string()),
             ("date_of_birth", pa.date32()),
             ("sex", pa.string()),
+            ("valid_from", pa.date32()),
+            ("valid_to", pa.date32()),
         ]
     )
     _write(
         tmp_path / "harmonised" / "work_permits.parquet",
         [
             {"permit_id": "W1", "worker_name": "MUHAMAD RAHMAN", "document_no": "h1",
-             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M"},
+             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M", **OLD},
             {"permit_id": "W2", "worker_name": "MOHAMMED RAHMAN", "document_no": "h1",
-             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M"},
+             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M", **OLD},
             {"permit_id": "W3", "worker_name": "SURESH KUMAR", "document_no": "h2",
-             "nationality_iso3": "IND", "date_of_birth": d(1985, 11, 30), "sex": "M"},
+             "nationality_iso3": "IND", "date_of_birth": d(1985, 11, 30), "sex": "M", **OLD},
             {"permit_id": "W4", "worker_name": "ANIL PERERA", "document_no": "h3",
-             "nationality_iso3": "LKA", "date_of_birth": d(1980, 1, 1), "sex": "M"},
+             "nationality_iso3": "LKA", "date_of_birth": d(1980, 1, 1), "sex": "M", **OLD},
             {"permit_id": "W5", "worker_name": "RAM THAPA", "document_no": "h4",
-             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M"},
+             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M", **OLD},
             {"permit_id": "W6", "worker_name": "RAM THAPA", "document_no": "h5",
-             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M"},
+             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M", **OLD},
             # On the spine already: takes no part even though it matches C1's key.
             {"permit_id": "W7", "worker_name": "MOHAMMED RAHMAN", "document_no": "h6",
-             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M"},
+             "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M", **OLD},
         ],
         permit_schema,
     )  # fmt: skip
@@ -97,7 +102,7 @@ def _workspace(tmp_path: Path) -> Path:
 
 
 def test_holders_are_found_by_birth_date_then_age(tmp_path: Path) -> None:
-    link = link_census_holders(_workspace(tmp_path), "MDV", NIGHT)
+    link = link_census_holders(_workspace(tmp_path), "MDV", NIGHT, START)
     assert link is not None
     rows = pq.read_table(link.output_file).to_pylist()
     pairs = {(r["record_id"], r["permit_id"], r["link_rule"]) for r in rows}
@@ -111,7 +116,46 @@ def test_holders_are_found_by_birth_date_then_age(tmp_path: Path) -> None:
     assert (link.census_unlinked, link.holders_unplaced, link.linked) == (3, 5, 2)
 
 
+def test_a_spine_namesake_takes_the_census_record_away(tmp_path: Path) -> None:
+    """C2 matches holder h2 by name and age, but so does a spine person the census link
+    missed: the census record is not given to either."""
+    workspace = _workspace(tmp_path)
+    _write(
+        workspace / "harmonised" / "border_crossings.parquet",
+        [{"record_id": "B1", "given_names": "SURESH", "surname": "KUMAR",
+          "date_of_birth": dt.date(1986, 1, 15), "sex": "M", "nationality_iso3": "IND"}],
+        pa.schema([("record_id", pa.string()), ("given_names", pa.string()),
+                   ("surname", pa.string()), ("date_of_birth", pa.date32()),
+                   ("sex", pa.string()), ("nationality_iso3", pa.string())]),
+    )  # fmt: skip
+    _write(
+        workspace / "integrated" / "crossing.parquet",
+        [{"record_id": "B1", "person_key": "P1"}],
+        pa.schema([("record_id", pa.string()), ("person_key", pa.string())]),
+    )
+    link = link_census_holders(workspace, "MDV", NIGHT, START)
+    assert link is not None
+    linked = {r["record_id"] for r in pq.read_table(link.output_file).to_pylist()}
+    assert linked == {"C1"}
+
+
+def test_holders_with_a_permit_in_the_data_take_no_part(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    permits = pq.read_table(workspace / "harmonised" / "work_permits.parquet").to_pylist()
+    for row in permits:
+        if row["permit_id"] == "W3":
+            row["valid_from"], row["valid_to"] = dt.date(2019, 6, 1), dt.date(2021, 5, 31)
+    pq.write_table(
+        pa.Table.from_pylist(permits),
+        workspace / "harmonised" / "work_permits.parquet",
+    )
+    link = link_census_holders(workspace, "MDV", NIGHT, START)
+    assert link is not None
+    linked = {r["record_id"] for r in pq.read_table(link.output_file).to_pylist()}
+    assert linked == {"C1"}
+
+
 def test_without_census_links_nothing_is_linked(tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
     (workspace / "integrated" / "census_person.parquet").unlink()
-    assert link_census_holders(workspace, "MDV", NIGHT) is None
+    assert link_census_holders(workspace, "MDV", NIGHT, START) is None

@@ -74,7 +74,9 @@ def link(
     census = cfg.workspace / "harmonised" / "census_2022.parquet"
     if cfg.period.census_night is not None and census.is_file():
         _print_census_link(cfg.workspace, cfg.period.census_night, truth)
-        _print_holder_link(cfg.workspace, cfg.project.country, cfg.period.census_night, truth)
+        _print_holder_link(
+            cfg.workspace, cfg.project.country, cfg.period.census_night, cfg.period.start, truth
+        )
     if (cfg.workspace / "harmonised" / "national_register.parquet").is_file():
         _print_register_link(cfg.workspace, cfg.project.country, truth)
 
@@ -131,17 +133,17 @@ def _print_census_link(workspace: Path, census_night: date, truth: Path | None) 
 
 
 def _print_holder_link(
-    workspace: Path, country: str, census_night: date, truth: Path | None
+    workspace: Path, country: str, census_night: date, start: date, truth: Path | None
 ) -> None:
     """Census foreigners off the spine found among permit holders who never crossed."""
     from migstats.link.holders import link_census_holders
 
-    result = link_census_holders(workspace, country, census_night, truth)
+    result = link_census_holders(workspace, country, census_night, start, truth)
     if result is None:
         return
     rows = [
         ("census foreigners not on the spine", f"{result.census_unlinked:,}"),
-        ("work-permit holders not on the spine", f"{result.holders_unplaced:,}"),
+        ("permit holders off the spine, all permits expired", f"{result.holders_unplaced:,}"),
         ("found (name, birth or age, sex, nationality)", f"{result.linked:,}"),
     ]
     if result.precision is not None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from migstats.link.names import name_skeleton, normalised_name
+from migstats.link.names import joined_name, name_skeleton, normalised_name
 from migstats.link.register import unique_matches
 from migstats.link.travellers import traveller_id_sql
 from migstats.sources.read import connect
@@ -38,6 +38,9 @@ from migstats.stats.cube import age_sql
 log = logging.getLogger("migstats.link")
 
 __all__ = ["HolderLink", "link_census_holders"]
+
+#: Ids of spine persons among the candidates (they compete, and are never linked here).
+SPINE_PREFIX = "spine:"
 
 #: The passes, in order: ``link_rule`` and the keys both sides must agree on.
 RULES = {
@@ -55,6 +58,7 @@ class HolderLink:
     """
 
     census_unlinked: int
+    #: Holders off the spine whose permits all predate the data and expired.
     holders_unplaced: int
     linked: int
     output_file: Path
@@ -62,9 +66,18 @@ class HolderLink:
 
 
 def link_census_holders(
-    workspace: Path, country: str, census_night: dt.date, truth_dir: Path | None = None
+    workspace: Path,
+    country: str,
+    census_night: dt.date,
+    period_start: dt.date,
+    truth_dir: Path | None = None,
 ) -> HolderLink | None:
     """Link census foreigners off the spine to work-permit holders off the spine.
+
+    Only holders whose permits were all issued before ``period_start`` and had all
+    expired by ``census_night`` take part: they are the ones the border data cannot
+    place (the others are counted from their permits), and keeping the rest out keeps
+    their namesakes from taking the links.
 
     Returns None when the workspace has no census, no work permits or no census links
     yet (run the census link first).
@@ -98,6 +111,8 @@ def link_census_holders(
             from read_parquet('{permits}') p
             join read_parquet('{permit_links}') l using (permit_id)
             where l.person_key is null and p.document_no is not null
+            qualify max(p.valid_from) over (partition by holder) < date '{period_start}'
+                and max(p.valid_to) over (partition by holder) < date '{census_night}'
             """
         )
         # Every spelling a holder's permits were issued under is a key.
@@ -111,12 +126,20 @@ def link_census_holders(
             from holder_permit where date_of_birth is not null
             """
         )
+        _spine_namesakes(con, workspace, country, census_night)
+        # Spine persons compete for each census record: one the census link missed must
+        # not hand its census record to a namesake holder (unique among both).
+        con.execute(
+            "create temp table candidate as select * from holder_key"
+            " union all select * from spine_key"
+        )
         con.execute("create temp table pair (record_id varchar, holder varchar, link_rule varchar)")
         for rule, keys in RULES.items():
             census_left = "(select * from census_key where id not in (select record_id from pair))"
-            holders_left = "(select * from holder_key where id not in (select holder from pair))"
-            matches = unique_matches(census_left, holders_left, keys)
+            right_left = "(select * from candidate where id not in (select holder from pair))"
+            matches = unique_matches(census_left, right_left, keys)
             con.execute(f"insert into pair select left_id, right_id, '{rule}' from ({matches})")
+        con.execute(f"delete from pair where starts_with(holder, '{SPINE_PREFIX}')")
         con.execute(
             """
             create temp table linked as
@@ -146,6 +169,60 @@ def link_census_holders(
         link.holders_unplaced,
     )
     return link
+
+
+def _spine_namesakes(
+    con: duckdb.DuckDBPyConnection, workspace: Path, country: str, census_night: dt.date
+) -> None:
+    """``spine_key``: the keys of foreign spine persons who share sex, nationality and
+    birth date or age with an unlinked census record (skeletons only for those)."""
+    border = workspace / "harmonised" / "border_crossings.parquet"
+    crossing = workspace / "integrated" / "crossing.parquet"
+    if not (border.is_file() and crossing.is_file()):
+        con.execute("create temp table spine_key as select * from holder_key where false")
+        return
+    age = age_sql("b.date_of_birth", f"date '{census_night}'")
+    con.execute(
+        f"""
+        create temp table spine_key as
+        with birth_year as (
+            select distinct sex, nationality, year(date_of_birth) as y from census_key
+            where date_of_birth is not null
+            union
+            select distinct sex, nationality, {census_night.year} - age - d from census_key,
+                   (values (0), (1)) v(d) where age is not null
+        ),
+        -- A cheap filter on the birth year first: the exact age is costly on every record.
+        record as (
+            select record_id, given_names, surname, date_of_birth, {age} as age, sex,
+                   nationality
+            from (
+                select b.*, b.nationality_iso3 as nationality
+                from read_parquet('{border}') b semi join birth_year y
+                  on y.sex = b.sex and y.nationality = b.nationality_iso3
+                 and y.y = year(b.date_of_birth)
+                where b.nationality_iso3 <> '{country}'
+            ) b
+        ),
+        -- Names only for the few records near an unlinked census record.
+        near as (
+            select * from record r semi join census_key k
+              on k.sex = r.sex and k.nationality = r.nationality
+             and k.date_of_birth = r.date_of_birth
+            union all
+            select * from record r semi join census_key k
+              on k.sex = r.sex and k.nationality = r.nationality and k.age = r.age
+        ),
+        spelling as (
+            select distinct c.person_key, {joined_name("n.given_names", "n.surname")} as name,
+                   n.date_of_birth, n.age, n.sex, n.nationality
+            from near n join read_parquet('{crossing}') c using (record_id)
+        )
+        select '{SPINE_PREFIX}' || person_key as id, {name_skeleton("name")} as skeleton,
+               date_of_birth, age, sex, nationality
+        from spelling
+        """
+    )
 
 
 def _scored(con: duckdb.DuckDBPyConnection, link: HolderLink, truth_dir: Path) -> HolderLink:

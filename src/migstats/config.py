@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from migstats.disclosure.rules import DisclosureSection
 from migstats.errors import UserInputError
 
 SourceKind = Literal[
@@ -117,6 +118,19 @@ class QualitySection(_Frozen):
     examples_per_rule: int = Field(default=5, ge=0, le=100)
 
 
+class PublicationSection(_Frozen):
+    """A release: its name and the date its files carry (so re-runs give the same bytes).
+
+    ``release`` defaults to ``<period end year>.1``, ``prepared`` to the period's end;
+    ``agency`` is the SDMX maintenance agency (default derived from the country).
+    """
+
+    release: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    prepared: date | None = None
+    agency: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$")
+    title: str = "International migration statistics"
+
+
 class SourceSection(_Frozen):
     """One agency extract: where it is, how to read it, and how it maps to a canonical
     table (``columns``: canonical column -> column in the extract)."""
@@ -146,6 +160,8 @@ class ProjectConfig(_Frozen):
     period: PeriodSection
     residence_rule: ResidenceRuleSection = ResidenceRuleSection()
     quality: QualitySection = QualitySection()
+    disclosure: DisclosureSection = DisclosureSection()
+    publication: PublicationSection = PublicationSection()
     sources: tuple[SourceSection, ...] = ()
     #: The folder of the project file; relative paths are resolved against it.
     base_dir: Path = Path()
@@ -166,6 +182,16 @@ class ProjectConfig(_Frozen):
     @property
     def workspace(self) -> Path:
         return self.resolve(self.project.workspace)
+
+    @property
+    def release(self) -> str:
+        """The release's name (``publication.release`` or ``<period end year>.1``)."""
+        return self.publication.release or f"{self.period.end.year}.1"
+
+    @property
+    def prepared(self) -> date:
+        """The date a release's files carry (``publication.prepared`` or the period end)."""
+        return self.publication.prepared or self.period.end
 
     def source(self, name: str) -> SourceSection:
         """The source called ``name`` (error naming the known ones otherwise)."""

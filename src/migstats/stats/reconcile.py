@@ -155,6 +155,7 @@ def _counts(frame: StatFrame) -> pa.Table:
         dims,
         [*(("SOURCES", *b) for b in _BREAKDOWNS), *_BREAKDOWNS],
         always=("REF_DATE",),
+        cell_key="person",
     )
     # Each source total is a sum over its combinations, so the table adds up by itself.
     totals = " union all ".join(
@@ -167,6 +168,7 @@ def _counts(frame: StatFrame) -> pa.Table:
         {**dims, "SOURCES": "source_total"},
         [("SOURCES", *b) for b in _BREAKDOWNS],
         always=("REF_DATE",),
+        cell_key="person",
     )
     return _complete(frame, pa.concat_tables([combos, by_source]))
 
@@ -185,7 +187,9 @@ def _complete(frame: StatFrame, observed: pa.Table) -> pa.Table:
                 cross join (select distinct SEX from reconcile_observed) x
                 cross join (select distinct CITIZENSHIP from reconcile_observed) c
             )
-            select g.*, coalesce(o.OBS_VALUE, 0)::double as OBS_VALUE
+            -- An empty cell's key is 0: the sum of no record keys.
+            select g.*, coalesce(o.OBS_VALUE, 0)::double as OBS_VALUE,
+                   coalesce(o.CELL_KEY, 0)::integer as CELL_KEY
             from grid g left join reconcile_observed o
               using (REF_DATE, SOURCES, SEX, CITIZENSHIP)
             order by SOURCES, SEX, CITIZENSHIP

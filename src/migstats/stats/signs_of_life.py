@@ -183,20 +183,23 @@ def build(frame: StatFrame) -> list[ObservationTable]:
 def _table(frame: StatFrame, notes: dict[str, Any]) -> ObservationTable:
     with_census = notes.get("census_links") is not None
     no_activity = (
-        "union all select reference, 'NO_ACTIVITY_IN_ANY_SOURCE', sex, age"
+        "union all select reference, 'NO_ACTIVITY_IN_ANY_SOURCE', sex, age, national_id"
         f" from {STATUS_TABLE} where no_activity"
         if with_census
         else ""
     )
     relation = f"""(
-        select reference, 'REGISTERED_LIVING' as measure, sex, age from {STATUS_TABLE}
+        select reference, 'REGISTERED_LIVING' as measure, sex, age, national_id
+        from {STATUS_TABLE}
         union all
-        select reference, 'PRESUMED_EMIGRANTS_SIGNS_OF_LIFE', sex, age from {STATUS_TABLE}
+        select reference, 'PRESUMED_EMIGRANTS_SIGNS_OF_LIFE', sex, age, national_id
+        from {STATUS_TABLE}
         where presumed_emigrant
         union all
-        select reference, 'EMIGRANTS_BY_RULE', sex, age from {STATUS_TABLE} where rule_emigrant
+        select reference, 'EMIGRANTS_BY_RULE', sex, age, national_id from {STATUS_TABLE}
+        where rule_emigrant
         union all
-        select reference, 'BOTH', sex, age from {STATUS_TABLE}
+        select reference, 'BOTH', sex, age, national_id from {STATUS_TABLE}
         where presumed_emigrant and rule_emigrant
         {no_activity}
     )"""
@@ -212,6 +215,7 @@ def _table(frame: StatFrame, notes: dict[str, Any]) -> ObservationTable:
         dims,
         [(), ("SEX",), ("AGE",), ("SEX", "AGE")],
         always=("REF_DATE", "MEASURE"),
+        cell_key="national_id",
     )
     metadata: dict[str, Any] = {
         "definition": (

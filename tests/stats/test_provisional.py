@@ -305,3 +305,22 @@ def test_revisions_fall_inside_the_stated_intervals(country: dict[str, Observati
             t, VINTAGE="FINAL", CITIZEN="_T", CUTOFF=prov["CUTOFF"], MEASURE=prov["MEASURE"]
         )[0]
         assert prov["LOWER"] <= final["OBS_VALUE"] <= prov["UPPER"], (prov, final)
+
+
+def test_a_replay_of_the_active_travellers_equals_a_full_replay(frame: StatFrame) -> None:
+    """Travellers with no crossing in the last W days before the cut-off are decided as
+    they are now: replaying only the others must change nothing."""
+    now = provisional.current(frame, "equal_now")
+    for cutoff in (dt.date(2021, 6, 30), dt.date(2023, 3, 31), dt.date(2024, 6, 30)):
+        full = provisional.replay(frame, cutoff, "equal_full")
+        fast = provisional.replay(frame, cutoff, "equal_fast", final=now)
+        differences = frame.con.sql(
+            f"""
+            select count(*) from (
+                (select * from {full.table} except all select * from {fast.table})
+                union all
+                (select * from {fast.table} except all select * from {full.table}))
+            """
+        ).fetchall()[0][0]
+        assert differences == 0, cutoff
+        assert frame.count(f"select count(*) from {full.table}") > 1000

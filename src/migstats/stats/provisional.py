@@ -133,24 +133,54 @@ def _initial_statuses(frame: StatFrame) -> None:
     )
 
 
-def replay(frame: StatFrame, cutoff: dt.date, name: str) -> Vintage:
+def replay(
+    frame: StatFrame, cutoff: dt.date, name: str, *, final: Vintage | None = None
+) -> Vintage:
     """Run the residence rule on the spine's crossings up to ``cutoff`` (as
-    :func:`migstats.stats.initial.classify_spine` does for all of them), into ``name``."""
+    :func:`migstats.stats.initial.classify_spine` does for all of them), into ``name``.
+
+    With ``final`` (the rule on all the data, :func:`current`), only the travellers
+    with a crossing in the last W days before ``cutoff`` are run again: every window
+    of the others ended before the cut-off, so the rule decided each of their crossings
+    then exactly as it does now (same crossings, same initial status), and their rows
+    are taken from ``final``. One exception: a crossing imputed by a repair (two
+    arrivals in a row: a departure at their midpoint) can fall inside an old window
+    because of a crossing after the cut-off, so travellers with an imputed crossing
+    flagged after ``cutoff - W`` are run again too. At national scale this is a small
+    share of the travellers; a test checks the two replays are identical.
+    """
     con = frame.con
     _initial_statuses(frame)
+    day = f"date '{cutoff.isoformat()}'"
+    since = f"{day} - interval {frame.rule.window_days} day"
+    active = (
+        f" and c.person_key in (select person_key from crossing where crossing_date <= {day}"
+        f" and crossing_date > {since} union select person_key from event"
+        f" where repair like '%imputed' and crossing_date > {since})"
+        if final is not None
+        else ""
+    )
     crossings = con.sql(
         "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
         " c.record_id from crossing c left join provisional_initial i using (person_key)"
-        f" where c.crossing_date <= date '{cutoff.isoformat()}'"
+        f" where c.crossing_date <= {day}{active}"
         " order by c.person_key, c.crossing_date, c.record_id"
     ).to_arrow_table()
     result = run_classification(crossings, frame.rule, frame.period_start, cutoff).table
     con.register("provisional_replay_result", result)
+    unchanged = (
+        f" union all select f.record_id, f.person_key, f.crossing_date, f.direction,"
+        f" f.res_status_before, f.is_long_term_migration from {final.table} f"
+        f" where f.crossing_date <= {day} and f.person_key not in"
+        " (select person_id from provisional_replay_result)"
+        if final is not None
+        else ""
+    )
     con.execute(
         f"create or replace temp table {name} as select record_id, person_id as person_key,"
         " crossing_date, direction, res_status_before::varchar as res_status_before,"
         " is_long_term_migration from provisional_replay_result"
-        " where coalesce(repair::varchar, '') <> 'outside_period'"
+        f" where coalesce(repair::varchar, '') <> 'outside_period'{unchanged}"
     )
     con.unregister("provisional_replay_result")
     return Vintage(cutoff, name)
@@ -437,14 +467,15 @@ def _year_ended(cutoff: dt.date) -> tuple[str, str]:
 class _Replays:
     """Replays by cut-off, each run once (a replay does not depend on what labels it)."""
 
-    def __init__(self, frame: StatFrame) -> None:
+    def __init__(self, frame: StatFrame, final: Vintage | None = None) -> None:
         self.frame = frame
+        self.final = final
         self.done: dict[dt.date, Vintage] = {}
 
     def at(self, cutoff: dt.date) -> Vintage:
         if cutoff not in self.done:
             name = f"provisional_replay_{cutoff:%Y%m%d}"
-            self.done[cutoff] = replay(self.frame, cutoff, name)
+            self.done[cutoff] = replay(self.frame, cutoff, name, final=self.final)
         return self.done[cutoff]
 
     def training(self, latest_cutoff: dt.date) -> list[Vintage]:
@@ -467,7 +498,7 @@ def _interval(value: float, var: float) -> tuple[float, float]:
 def build(frame: StatFrame) -> list[ObservationTable]:
     """Tables 1.P and 1.R (see the module docstring)."""
     now = current(frame)
-    replays = _Replays(frame)
+    replays = _Replays(frame, now)
     training = replays.training(frame.period_end)
     if not training:
         log.warning("provisional flows: the data are too short to train the model")

@@ -155,6 +155,7 @@ def cube(
     always: Sequence[str] = (),
     where: str = "",
     cell_key: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> pa.Table:
     """Counts (or ``value``) of ``relation`` by each breakdown, with ``_T`` elsewhere.
 
@@ -163,6 +164,7 @@ def cube(
     the dimensions, so outputs are identical run to run. ``cell_key`` names the person
     key column of ``relation``: each cell then gets a ``CELL_KEY`` (the sum of its
     records' keys modulo 256, see :func:`record_key_sql`) for the cell key method.
+    ``extra`` adds more aggregates (column name -> SQL, as doubles) from the same scan.
     """
     used = {c for b in breakdowns for c in b} | set(always)
     dimensions = {k: v for k, v in dimensions.items() if k in used}
@@ -183,12 +185,13 @@ def cube(
     outer = ", ".join(
         f'case when grouping("{n}") = 1 then \'{TOTAL}\' else "{n}" end as "{n}"' for n in names
     )
-    value_inner = "" if value == "count(*)" and cell_key is None else ", *"
+    value_inner = "" if value == "count(*)" and cell_key is None and not extra else ", *"
     keys = (
         f", (sum({record_key_sql(cell_key)}) % {KEY_RANGE})::integer as CELL_KEY"
         if cell_key
         else ""
     )
+    keys += "".join(f', ({sql})::double as "{name}"' for name, sql in (extra or {}).items())
     sql = (
         f"select {outer}, ({value})::double as OBS_VALUE{keys}"
         f" from (select {inner}{value_inner} from {relation}{filtered})"

@@ -420,18 +420,17 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
     rate = missed_departures(frame)
     weighted = weights_sql(rate)
     con.execute(f"create or replace temp table overstayer_weighted as select * from {weighted}")
-    columns = {
-        name: cube(
-            con, "overstayer_weighted", dims, BREAKDOWNS, always=("REF_DATE",), value=value
-        ).column("OBS_VALUE")
-        for name, value in (
-            ("weight", "sum(weight)"),
-            ("missed", "sum(missed)"),
-            ("at_risk", "sum(at_risk)"),
-            ("open", "count(*) filter (where last_record)"),
-            ("found", f"count(*) filter (where person_key like '{HOLDER_PREFIX}%')"),
-        )
+    aggregates = {
+        "weight": "sum(weight)",
+        "missed": "sum(missed)",
+        "at_risk": "sum(at_risk)",
+        "open": "count(*) filter (where last_record)",
+        "found": f"count(*) filter (where person_key like '{HOLDER_PREFIX}%')",
     }
+    weighted_cells = cube(
+        con, "overstayer_weighted", dims, BREAKDOWNS, always=("REF_DATE",), extra=aggregates
+    )
+    columns = {name: weighted_cells.column(name) for name in aggregates}
     estimate = _estimate(indicator, columns, rate, coverage)
     departed = con.sql(
         "select reference, sum(departed)::bigint from overstay_departed group by 1 order by 1"

@@ -117,6 +117,7 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         "DURATION": _duration_sql(),
         "ATOLL": "atoll",
     }
+    # One scan: the residents, and among them visitors and holders found by the census.
     observed = cube(
         con,
         "stock_resident",
@@ -124,29 +125,19 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         BREAKDOWNS,
         always=("REF_DATE", "MEASURE"),
         cell_key="person_key",
+        extra={
+            "VISITORS": "count(*) filter (where visitor)",
+            "FOUND": f"count(*) filter (where evidence = '{IN_CENSUS}')",
+        },
     )
-    visitors = cube(
-        con,
-        "stock_resident",
-        dims,
-        BREAKDOWNS,
-        always=("REF_DATE", "MEASURE"),
-        value="count(*) filter (where visitor)",
-    )
-    found = cube(
-        con,
-        "stock_resident",
-        dims,
-        BREAKDOWNS,
-        always=("REF_DATE", "MEASURE"),
-        value=f"count(*) filter (where evidence = '{IN_CENSUS}')",
-    )
+    visitors, found = observed.column("VISITORS"), observed.column("FOUND")
+    observed = observed.drop_columns(["VISITORS", "FOUND"])
     rate = missed_departures(frame)
     at_risk = _visitors_arrived_by(frame)
     coverage = census_coverage(frame)
-    data = _corrected(observed, visitors.column("OBS_VALUE"), at_risk, rate)
+    data = _corrected(observed, visitors, at_risk, rate)
     if coverage is not None:
-        data = _plus_unseen(data, found.column("OBS_VALUE"), coverage)
+        data = _plus_unseen(data, found, coverage)
     imputed_birth = frame.count(
         "select count(*) from population_status where resident and birth_country_imputed"
         " and reference = 'census_night'"

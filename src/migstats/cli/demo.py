@@ -95,6 +95,38 @@ def _statistics(run: DemoRun) -> None:
     run.produced["evaluation report"] = ws / "reports" / "evaluation.json"
 
 
+def _publication(run: DemoRun) -> None:
+    """Disclosure control and the gate, the release in every format, the migration
+    profile site, and a user for the analysts' secure space."""
+    from migstats.cli.progress import StepProgress
+    from migstats.cli.publish import protection_table
+    from migstats.cli.web import ensure_demo_user
+    from migstats.config import load_config
+    from migstats.publish.stage import run_publication
+
+    project = run.out / "project.yaml"
+    cfg = load_config(project)
+    with StepProgress(console, "Publication") as progress:
+        result = run_publication(cfg, progress=progress.step)
+    console.print(protection_table(result.protected, cfg.disclosure))
+    user, password = ensure_demo_user(cfg.workspace)
+    run.produced["protected tables"] = result.protected_dir
+    run.produced[f"release {result.manifest.release}"] = result.release_dir
+    run.produced["migration profile site (open in a browser, works offline)"] = (
+        result.site_dir / "index.html"
+    )
+    if result.ddi_file is not None:
+        run.produced["DDI-Codebook (secure space)"] = result.ddi_file
+    login = (
+        f"user {user.name!r}, password {password!r}"
+        if password is not None
+        else f"user {user.name!r} (password set on an earlier run)"
+    )
+    run.produced["serve site, API and secure space"] = Path(
+        f"migstats serve --config {project}  ->  http://127.0.0.1:8000/  ({login})"
+    )
+
+
 #: The demo's steps, in pipeline order (later stages append theirs).
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Synthetic Maldives: agency extracts and truth", _synthetic_country),
@@ -103,6 +135,7 @@ STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("Harmonisation: M49, ISCO-08, ISIC, atolls, purposes; pseudonymisation", _harmonise),
     ("Linkage: border records to persons (Splink), the person spine", _link),
     ("Statistics: residence rule, stocks, flows, mobility, workers, overstays, SDGs", _statistics),
+    ("Publication: disclosure control, SDMX, Excel, open data, the profile site", _publication),
 ]
 
 

@@ -193,7 +193,10 @@ def _figures(stock: dict[str, Any] | None, flows: dict[str, Any] | None) -> list
             known = [i for i, v in enumerate(s["values"]) if v is not None]
             if not known:
                 continue
-            last = known[-1]
+            # The latest final year leads: a provisional year's flows are mostly still
+            # undecided (windows open at the data end) and would mislead as a headline.
+            final = [i for i in known if s["status"][i] != "P"]
+            last = (final or known)[-1]
             status = {"P": " (provisional)", "E": " (estimate)"}.get(s["status"][last], "")
             figures.append(
                 {

@@ -83,6 +83,11 @@ def test_demo_runs_and_says_where_everything_is(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Where everything is" in result.output
     assert (tmp_path / "demo/synthetic/extracts").is_dir()
+    # It ends with a published release, its site, and how to serve it.
+    workspace = tmp_path / "demo" / "workspace"
+    assert (workspace / "published" / "2024.1" / "manifest.json").is_file()
+    assert (workspace / "web" / "site" / "index.html").is_file()
+    assert "migstats serve" in result.output
 
 
 def test_validate_exit_code_follows_strictness(tmp_path: Path) -> None:

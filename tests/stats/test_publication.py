@@ -76,6 +76,8 @@ def test_cell_key_tables_are_perturbed_and_the_release_holds_no_original(
         assert len(before) == len(after)
         assert before != after, f"{table_id} published unperturbed"
         assert release[table_id]["disclosure"], table_id
+    # Diagnostic counts stay in the secure space.
+    assert "expired_permits_never_at_the_border" not in release["5.1"]
 
 
 def test_the_gate_refuses_a_tampered_table_naming_table_and_rule(

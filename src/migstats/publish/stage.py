@@ -9,7 +9,8 @@ secure space) through, in order:
    of how it was protected; any failure refuses the whole release, naming the table and
    the rule (:class:`migstats.disclosure.PublicationRefused`);
 3. **the release** (:func:`migstats.publish.write_release`): SDMX, Excel, CSV, Open SDG,
-   data package and manifest in ``workspace/published/<release>/``;
+   data package and manifest in ``workspace/published/<release>/``, with each table's
+   metadata stripped of diagnostic counts (:mod:`migstats.publish.metadata`);
 4. **the migration profile site** (:func:`migstats.web.site.build_site`) in
    ``workspace/web/site/``, a folder that works offline;
 5. **the DDI-Codebook** of the integrated microdata for the secure space:
@@ -35,6 +36,7 @@ from typing import TypeVar
 from migstats.config import ProjectConfig
 from migstats.errors import UserInputError
 from migstats.publish.ddi import write_ddi
+from migstats.publish.metadata import public_metadata
 from migstats.publish.release import ReleaseManifest, write_release
 from migstats.stats.cube import ObservationTable, read_table, write_tables
 
@@ -121,10 +123,17 @@ def run_publication(cfg: ProjectConfig, progress: Progress | None = None) -> Pub
 
     protected = timed("disclosure control and the gate", lambda: protect_statistics(cfg))
     release_dir = cfg.workspace / "published" / cfg.release
+    # The release's metadata keeps no count disclosure control has not seen.
+    public = [
+        ObservationTable(
+            t.table_id, t.title, t.dimensions, t.data, t.unit, public_metadata(t.metadata)
+        )
+        for t in protected.values()
+    ]
     manifest = timed(
         f"release {cfg.release}: SDMX, Excel, CSV, Open SDG, data package",
         lambda: write_release(
-            list(protected.values()),
+            public,
             release_dir,
             release=cfg.release,
             prepared=cfg.prepared,

@@ -22,6 +22,7 @@ Views whose source is missing from the workspace are simply absent; :meth:`has` 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,16 @@ def reference_dates(
     return out
 
 
+def stats_memory_limit_gb() -> int:
+    """DuckDB's memory limit for the statistics stage: 60% of the machine, at least 6 GB
+    (``MIGSTATS_DUCKDB_MEMORY`` overrides it)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 6
+    return max(6, int(total * 0.6 / 2**30))
+
+
 def open_frame(cfg: ProjectConfig, *, events: Path | None = None) -> StatFrame:
     """Open the views over ``cfg``'s workspace (see the module docstring).
 
@@ -133,6 +144,11 @@ def open_frame(cfg: ProjectConfig, *, events: Path | None = None) -> StatFrame:
     # Tables sort their own output, so DuckDB need not keep row order, which lets big
     # joins and windows stream within the memory limit (national scale).
     con.execute("SET preserve_insertion_order = false")
+    if "MIGSTATS_DUCKDB_MEMORY" not in os.environ:
+        # The mobility and provisional models join every crossing of the country with
+        # window functions that cannot all spill: 6 GB runs out at national scale
+        # (100M crossings need about 14 GB), so the stage takes most of the machine.
+        con.execute(f"SET memory_limit = '{stats_memory_limit_gb()}GB'")
     sources: dict[str, str] = {}
 
     def parquet(path: Path) -> str:

@@ -324,3 +324,48 @@ def test_a_replay_of_the_active_travellers_equals_a_full_replay(frame: StatFrame
         ).fetchall()[0][0]
         assert differences == 0, cutoff
         assert frame.count(f"select count(*) from {full.table}") > 1000
+
+
+def test_missed_departures_are_taken_off_provisional_immigrants(
+    frame: StatFrame, country: dict[str, ObservationTable]
+) -> None:
+    """As in 1.2: p times the period's visitor arrivals comes off foreign immigrants and
+    net migration, never off citizens or emigrants."""
+    from migstats.stats.departures import missed_departures
+    from migstats.stats.initial import VISITOR_VISAS
+
+    table = country["1.P"]
+    rate = missed_departures(frame)
+    assert table.metadata["missed_departures"]["rate"] == pytest.approx(rate.rate)
+    year = max(r["TIME_PERIOD"] for r in _rows(table, FREQ="A"))
+    visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
+    arrivals = frame.count(
+        "select count(*) from crossing c join person p using (person_key)"
+        f" where c.direction = 'ARR' and c.visa_type in ({visitors})"
+        f" and p.citizenship <> '{frame.country}' and year(c.crossing_date) = {year}"
+    )
+    assert arrivals > 0
+
+    def value(measure: str, citizen: str) -> float:
+        (row,) = _rows(table, FREQ="A", TIME_PERIOD=year, MEASURE=measure, CITIZEN=citizen)
+        return float(row["OBS_VALUE"])
+
+    # The table still adds up after the correction.
+    for citizen in ("Y", "N", "_T"):
+        net = value("IMMIGRANTS", citizen) - value("EMIGRANTS", citizen)
+        assert value("NET", citizen) == pytest.approx(net, abs=1e-5)
+    total = value("IMMIGRANTS", "Y") + value("IMMIGRANTS", "N")
+    assert value("IMMIGRANTS", "_T") == pytest.approx(total, abs=1e-5)
+    # The cut itself, on rows whose values are known: p x arrivals, and only there.
+    rows = [
+        {"TIME_PERIOD": f"A:{year}", "MEASURE": m, "CITIZEN": c, "value": 1000.0, "var": 1.0,
+         "decided": 0}
+        for m in ("IMMIGRANTS", "EMIGRANTS", "NET") for c in ("Y", "N", "_T")
+    ]  # fmt: skip
+    corrected, _ = provisional._missed_departures_taken_off(frame, rows)
+    cut = rate.expected(arrivals)
+    assert 0 < cut < 1000
+    for row in corrected:
+        taken = row["CITIZEN"] != "Y" and row["MEASURE"] != "EMIGRANTS"
+        assert row["value"] == pytest.approx(1000.0 - cut if taken else 1000.0), row
+        assert (row["var"] > 1.0) == taken

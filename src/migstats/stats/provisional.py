@@ -63,11 +63,11 @@ import numpy as np
 import pyarrow as pa
 
 from migstats.residence import run_classification
-from migstats.stats.cube import ObservationTable, age_sql, broad_age_sql, table_from
-from migstats.stats.departures import Z95
+from migstats.stats.cube import TOTAL, ObservationTable, age_sql, broad_age_sql, table_from
+from migstats.stats.departures import Z95, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
-from migstats.stats.initial import initial_statuses_sql
+from migstats.stats.initial import VISITOR_VISAS, initial_statuses_sql
 
 __all__ = [
     "REVISION_LAGS",
@@ -509,11 +509,11 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         frame, now, training, {**_open_periods(frame), **years_ended}, "provisional_now"
     )
     rows = flows.rows.to_pylist()
-    tables = [
-        _provisional_table(
-            frame, [r for r in rows if r["TIME_PERIOD"][0] in "AM"], flows.drift, training
-        )
-    ]
+    open_rows, correction = _missed_departures_taken_off(
+        frame, [r for r in rows if r["TIME_PERIOD"][0] in "AM"]
+    )
+    tables = [_provisional_table(frame, open_rows, flows.drift, training)]
+    tables[0].metadata["missed_departures"] = correction
     final = {
         (r["TIME_PERIOD"][2:], r["MEASURE"], r["CITIZEN"]): r
         for r in rows
@@ -547,6 +547,52 @@ def _common_metadata(frame: StatFrame) -> dict[str, Any]:
         "interval": "95%, normal: binomial + cell-rate variance + back-test drift",
         "sources": sorted(frame.sources),
     }
+
+
+def _missed_departures_taken_off(
+    frame: StatFrame, rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Foreign immigrants (and net migration) less the visitors whose departure was not
+    recorded, as table 1.2 does: ``p`` times the period's visitor arrivals, never more
+    than the count, its uncertainty added to the variance. The model learns from what
+    the data show once final, and that includes those visitors as immigrants."""
+    rate = missed_departures(frame)
+    visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
+    codes = sorted({r["TIME_PERIOD"] for r in rows})
+    arrivals: dict[str, int] = {}
+    for code in codes:
+        condition = _open_periods(frame).get(code)
+        if condition is None:
+            continue
+        arrivals[code] = frame.count(
+            "select count(*) from crossing c join person p using (person_key)"
+            f" where c.direction = 'ARR' and c.visa_type in ({visitors})"
+            f" and p.citizenship <> '{frame.country}'"
+            f" and {condition.format(d='c.crossing_date')}"
+        )
+    cut: dict[str, tuple[float, float]] = {}
+    for code, n in arrivals.items():
+        immigrants = next(
+            (r["value"] for r in rows
+             if r["TIME_PERIOD"] == code and r["MEASURE"] == "IMMIGRANTS"
+             and r["CITIZEN"] == "N"),
+            0.0,
+        )  # fmt: skip
+        lo, hi = rate.expected_interval(n)
+        cut[code] = (min(immigrants, rate.expected(n)), ((hi - lo) / (2 * Z95)) ** 2)
+    out = []
+    for row in rows:
+        taken, var = cut.get(row["TIME_PERIOD"], (0.0, 0.0))
+        if row["CITIZEN"] in ("N", TOTAL) and row["MEASURE"] in ("IMMIGRANTS", "NET"):
+            row = {**row, "value": row["value"] - taken, "var": row["var"] + var}
+        out.append(row)
+    meta = {
+        "rate": rate.rate,
+        "standard_error": rate.standard_error,
+        "method": "p times the period's visitor arrivals (foreigners), taken off foreign "
+        "immigrants and net migration, as in table 1.2",
+    }
+    return out, meta
 
 
 def _provisional_table(

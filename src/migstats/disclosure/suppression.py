@@ -95,13 +95,17 @@ def attacker_knowledge(
     """What the flags tell: A cells hold a small count (``1..n-1``; ``0..n`` if values
     need not be whole), D cells are zero or at least ``n`` (at least ``n`` if zeros are
     suppressed). A table that takes another's pattern (``pattern_from``, an estimate of
-    that table's counts) only tells that A cells estimate small counts (``0..n``)."""
+    that table's counts) only tells that A cells estimate small counts: ``0..n``, or up
+    to the largest such estimate when an estimate adds persons the counts do not show
+    (5.2 adds the undocumented stayers the census missed, so it can exceed 5.1)."""
     size = len(cells)
     low, high = np.zeros(size), np.full(size, np.inf)
     gap = np.zeros(size, dtype=bool)
     is_a, is_d = status == PRIMARY, status == SECONDARY
     if rule.pattern_from is not None:
-        high[is_a] = rule.n
+        values = cells.value[is_a]
+        finite = values[np.isfinite(values)]
+        high[is_a] = max(float(rule.n), float(finite.max())) if len(finite) else rule.n
         return Knowledge(low, high, gap, float(rule.n), integer)
     low[is_a] = 1.0 if (rule.zeros_safe and integer) else 0.0
     high[is_a] = rule.n - 1 if integer else rule.n

@@ -27,7 +27,8 @@ class DemoRun:
     out: Path
     scale: float
     seed: int
-    produced: dict[str, Path] = field(default_factory=dict)
+    #: What was written (paths) and what to run next (commands, as text).
+    produced: dict[str, Path | str] = field(default_factory=dict)
 
 
 def _synthetic_country(run: DemoRun) -> None:
@@ -122,7 +123,7 @@ def _publication(run: DemoRun) -> None:
         if password is not None
         else f"user {user.name!r} (password set on an earlier run)"
     )
-    run.produced["serve site, API and secure space"] = Path(
+    run.produced["serve site, API and secure space"] = (
         f"migstats serve --config {project}  ->  http://127.0.0.1:8000/  ({login})"
     )
 

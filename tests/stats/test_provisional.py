@@ -362,7 +362,8 @@ def test_missed_departures_are_taken_off_provisional_immigrants(
          "decided": 0}
         for m in ("IMMIGRANTS", "EMIGRANTS", "NET") for c in ("Y", "N", "_T")
     ]  # fmt: skip
-    corrected, _ = provisional._missed_departures_taken_off(frame, rows)
+    periods = provisional._open_periods(frame)
+    corrected, _ = provisional._missed_departures_taken_off(frame, rows, periods)
     cut = rate.expected(arrivals)
     assert 0 < cut < 1000
     for row in corrected:

@@ -505,15 +505,13 @@ def build(frame: StatFrame) -> list[ObservationTable]:
         return []
     cutoffs = [frame.period_end - dt.timedelta(days=lag) for lag in REVISION_LAGS]
     years_ended = {f"R:{_year_ended(c)[0]}": _year_ended(c)[1] for c in cutoffs}
-    flows = provisional_flows(
-        frame, now, training, {**_open_periods(frame), **years_ended}, "provisional_now"
-    )
+    periods = _open_periods(frame)
+    flows = provisional_flows(frame, now, training, {**periods, **years_ended}, "provisional_now")
     rows = flows.rows.to_pylist()
     open_rows, correction = _missed_departures_taken_off(
-        frame, [r for r in rows if r["TIME_PERIOD"][0] in "AM"]
+        frame, [r for r in rows if r["TIME_PERIOD"] in periods], periods
     )
-    tables = [_provisional_table(frame, open_rows, flows.drift, training)]
-    tables[0].metadata["missed_departures"] = correction
+    tables = [_provisional_table(frame, open_rows, flows.drift, training, correction)]
     final = {
         (r["TIME_PERIOD"][2:], r["MEASURE"], r["CITIZEN"]): r
         for r in rows
@@ -550,7 +548,7 @@ def _common_metadata(frame: StatFrame) -> dict[str, Any]:
 
 
 def _missed_departures_taken_off(
-    frame: StatFrame, rows: list[dict[str, Any]]
+    frame: StatFrame, rows: list[dict[str, Any]], periods: dict[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Foreign immigrants (and net migration) less the visitors whose departure was not
     recorded, as table 1.2 does: ``p`` times the period's visitor arrivals, never more
@@ -558,18 +556,23 @@ def _missed_departures_taken_off(
     the data show once final, and that includes those visitors as immigrants."""
     rate = missed_departures(frame)
     visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
-    codes = sorted({r["TIME_PERIOD"] for r in rows})
-    arrivals: dict[str, int] = {}
-    for code in codes:
-        condition = _open_periods(frame).get(code)
-        if condition is None:
-            continue
-        arrivals[code] = frame.count(
-            "select count(*) from crossing c join person p using (person_key)"
+    codes = sorted({r["TIME_PERIOD"] for r in rows} & set(periods))
+    # Every period's visitor arrivals in one scan (periods overlap: a year, its months).
+    counts = (
+        frame.con.sql(
+            "select "
+            + ", ".join(
+                f"count(*) filter (where {periods[code].format(d='c.crossing_date')})"
+                for code in codes
+            )
+            + " from crossing c join person p using (person_key)"
             f" where c.direction = 'ARR' and c.visa_type in ({visitors})"
             f" and p.citizenship <> '{frame.country}'"
-            f" and {condition.format(d='c.crossing_date')}"
-        )
+        ).fetchall()[0]
+        if codes
+        else ()
+    )
+    arrivals = {code: int(n) for code, n in zip(codes, counts, strict=True)}
     cut: dict[str, tuple[float, float]] = {}
     for code, n in arrivals.items():
         immigrants = next(
@@ -600,6 +603,7 @@ def _provisional_table(
     rows: list[dict[str, Any]],
     drift: dict[str, float],
     training: Sequence[Vintage],
+    missed: dict[str, Any],
 ) -> ObservationTable:
     bounds = [_interval(r["value"], r["var"]) for r in rows]
     data = pa.table(
@@ -628,6 +632,7 @@ def _provisional_table(
         "training_cutoffs": [t.cutoff.isoformat() for t in training],
         "back_test_relative_error": drift,
         "decided_part": decided,
+        "missed_departures": missed,
     }
     return table_from(
         PROVISIONAL_ID,

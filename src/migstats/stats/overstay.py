@@ -93,10 +93,7 @@ from migstats.stats.departures import Z95, MissedDepartures, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import VISITOR_VISAS
-from migstats.stats.population import IN_CENSUS
-
-#: Person keys of work-permit holders off the spine (see :mod:`migstats.stats.population`).
-HOLDER_PREFIX: Final = "WP:"
+from migstats.stats.population import HOLDER_PREFIX, IN_CENSUS
 
 __all__ = [
     "AUTHORISATIONS",

@@ -45,6 +45,21 @@ from migstats.stats.cube import age_sql
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import residence_permits_sql
 
+#: Person keys of work-permit holders off the spine start with this.
+HOLDER_PREFIX = "WP:"
+
+
+def holder_key_sql(table: str = "") -> str:
+    """SQL for the person key of a work-permit holder off the spine (pseudonymised
+    passport + nationality); every table that counts such holders uses it, so they agree.
+
+    >>> holder_key_sql("w")
+    "'WP:' || w.document_no || '|' || coalesce(w.nationality_iso3, 'UNK')"
+    """
+    t = f"{table}." if table else ""
+    return f"'{HOLDER_PREFIX}' || {t}document_no || '|' || coalesce({t}nationality_iso3, 'UNK')"
+
+
 #: Evidence of permit holders off the spine whose permits all predate the data and
 #: expired, found by the census (the observed part of the dual-system estimate).
 IN_CENSUS = "expired permit, in census (not on spine)"
@@ -147,8 +162,7 @@ def build_population_status(frame: StatFrame, table: str = "population_status") 
     unplaced = (
         f"""
         with holder as (
-            select 'WP:' || document_no || '|' || coalesce(nationality_iso3, 'UNK')
-                     as person_key, *
+            select {holder_key_sql()} as person_key, *
             from work_permit where person_key is null and document_no is not null
         ),
         span as (

@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 from migstats.stats.cube import TOTAL, UNKNOWN, ObservationTable, cube, table_from
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
+from migstats.stats.population import holder_key_sql
 from migstats.stats.sdg import MIN_RELIABLE_DENOMINATOR
 
 __all__ = ["COMBINATIONS", "TOP_CITIZENSHIPS", "build", "evaluate", "source_membership_sql"]
@@ -95,8 +96,7 @@ def source_membership_sql(frame: StatFrame) -> str:
     )
     # Holders not on the spine get the population table's key, so both agree on them.
     permit = (
-        "select coalesce(person_key, 'WP:' || document_no || '|'"
-        " || coalesce(nationality_iso3, 'UNK'), 'WPID:' || permit_id) as person,"
+        f"select coalesce(person_key, {holder_key_sql()}, 'WPID:' || permit_id) as person,"
         " arg_max(sex, valid_to) as sex, arg_max(nationality_iso3, valid_to) as citizenship"
         f" from work_permit where {night} between valid_from and valid_to group by 1"
         if frame.has("work_permit")

@@ -47,6 +47,7 @@ from migstats.stats.cube import ObservationTable, age_group_sql, table_from
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
 from migstats.stats.mobility import CROSSINGS, allocated_cube, ensure_mobility, top_codes_sql
+from migstats.stats.population import holder_key_sql
 
 __all__ = ["ACTIVE_STATUSES", "HOLDER_MEASURES", "build", "evaluate", "isco_major_sql"]
 
@@ -81,10 +82,7 @@ def _refs_sql(frame: StatFrame) -> str:
 
 def _holder_sql() -> str:
     # The same holder key as population.py gives permits that are not on the spine.
-    return (
-        "coalesce(w.person_key,"
-        " 'WP:' || w.document_no || '|' || coalesce(w.nationality_iso3, 'UNK'))"
-    )
+    return f"coalesce(w.person_key, {holder_key_sql('w')})"
 
 
 def _permits_at(frame: StatFrame, active_only: bool) -> str:

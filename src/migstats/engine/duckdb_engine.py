@@ -41,6 +41,7 @@ class DuckDBEngine(Engine):
 
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
+    in_process: ClassVar[bool] = True
 
     def __init__(
         self,

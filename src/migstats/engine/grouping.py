@@ -38,7 +38,12 @@ def group_codes(column: pa.ChunkedArray | pa.Array) -> IntArray:
     if values is not None and _span(values) < max(2**20, 2 * len(values)):
         low = int(values.min()) if len(values) else 0
         codes = values.astype(np.int64, copy=False)
-        return codes - low if low else codes
+        if not low:
+            return codes
+        if codes.flags.writeable and codes.flags.owndata:  # a copy already: no second one
+            codes -= low
+            return codes
+        return codes - low
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.unify_dictionaries().combine_chunks()
@@ -194,10 +199,19 @@ def chunk_bounds(codes: IntArray, target_rows: int) -> list[tuple[int, int]]:
 
 def _integers(column: pa.ChunkedArray | pa.Array) -> NDArray[np.integer] | None:
     kind = column.type
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if column.null_count:
         return None
+    if isinstance(column, pa.ChunkedArray):
+        if column.num_chunks != 1:
+            # One copy into a NumPy array (combining the chunks first would make two).
+            parts = []
+            for chunk in column.chunks:
+                part = _integers(chunk)
+                if part is None:
+                    return None
+                parts.append(part)
+            return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        column = column.chunk(0)
     if pa.types.is_date32(kind):
         column = column.view(pa.int32())
     elif pa.types.is_date64(kind) or pa.types.is_timestamp(kind):

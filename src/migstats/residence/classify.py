@@ -15,20 +15,30 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Final
 
+import numba
 import numpy as np
 import pyarrow as pa
 
 from migstats import __version__
 from migstats.engine import Engine, get_engine
 from migstats.errors import UserInputError
-from migstats.residence.histories import (
-    NO_DATE32,
-    RESULT_SCHEMA,
-    classify_histories,
-    unpack_codes,
-)
+from migstats.residence.histories import RESULT_SCHEMA, classify_histories, unpack_codes
 from migstats.residence.initial_status import SOURCE_NAMES
-from migstats.residence.inputs import EPOCH, canonical_crossings, parse_date
+from migstats.residence.inputs import (
+    EPOCH,
+    CanonicalCrossings,
+    arrival_flags,
+    canonical_crossings,
+    parse_date,
+)
+from migstats.residence.kernel import (
+    NO_DATE32,
+    RowResults,
+    classify_grouped,
+    code_histogram,
+    group,
+    take_codes,
+)
 from migstats.residence.repair import REPAIR_NAMES
 from migstats.residence.rule import INITIAL_SOURCES, REPAIR_CODES, STATUS_NAMES, ResidenceRule
 
@@ -60,6 +70,23 @@ _STATUS_INDEX: Final = np.array(
     ],
     dtype=np.int8,
 )
+
+_CODE_RANGE: Final = 1 << 12
+#: Every packed code's fields (see ``histories.pack_codes``), for counting by code.
+_FIELDS_BY_CODE: Final = unpack_codes(np.arange(_CODE_RANGE, dtype=np.int16))
+#: Per code, the output columns' raw values: status dictionary indices before and after,
+#: long-term flag and its null mask, repair dictionary index and its null mask, source.
+_COLUMN_CODES: Final = np.stack(
+    [
+        _STATUS_INDEX[np.minimum(_FIELDS_BY_CODE["before"] + 1, 2)],  # 3: never packed
+        _STATUS_INDEX[np.minimum(_FIELDS_BY_CODE["after"] + 1, 2)],
+        _FIELDS_BY_CODE["long_term"] == 1,
+        _FIELDS_BY_CODE["long_term"] < 0,
+        np.maximum(_FIELDS_BY_CODE["repair"] - 1, 0),
+        _FIELDS_BY_CODE["repair"] == 0,
+        _FIELDS_BY_CODE["source"],
+    ]
+).astype(np.int8)
 
 
 @dataclass(frozen=True)
@@ -136,91 +163,112 @@ def run_classification(
             "swap them, or leave either out to use the first or last crossing date",
         )
 
-    n = crossings.num_rows
-    # Results land here in input order; unpacked once all batches are in.
-    codes = np.zeros(n, dtype=np.int16)
-    date_final = np.full(n, NO_DATE32, dtype=np.int32)
-    imputed_parts: list[pa.Table] = []
-
     active = get_engine(engine)
     try:
-        batches = active.map_groups(
-            canonical.table,
-            partial(classify_histories, rule=rule, start=start, end=end),
-            key="person",
-            order_by=("day", "row_nr"),
-            schema=RESULT_SCHEMA,
-        )
-        for result in batches:
-            is_imputed = np.asarray(result.column("imputed").to_numpy(zero_copy_only=False))
-            if is_imputed.any():
-                imputed_parts.append(result.filter(pa.array(is_imputed)))
-                result = result.filter(pa.array(~is_imputed))
-            rows = result.column("row_nr").to_numpy()
-            codes[rows] = result.column("codes").to_numpy()
-            date_final[rows] = result.column("date_final").to_numpy()
+        if active.in_process:
+            results = _classify_in_process(canonical, rule, start, end, active.threads)
+        else:
+            results = _classify_by_batches(canonical.table(), rule, start, end, active)
     finally:
         if not isinstance(engine, Engine):
             active.close()
 
-    fields = unpack_codes(codes)
-    before, after, long_term = fields["before"], fields["after"], fields["long_term"]
-    repair, source = fields["repair"], fields["source"]
-    table = _with_results(crossings, before, after, long_term, date_final, repair, source)
-    imputed = _imputed_crossings(crossings, imputed_parts)
-    metadata = _metadata(
-        rule,
-        start,
-        end,
-        active.name,
-        before,
-        after,
-        long_term,
-        repair,
-        source[fields["first"] == 1],
-        len(imputed),
-    )
+    table = _with_results(crossings, results)
+    imputed = _imputed_crossings(crossings, results)
+    metadata = _metadata(rule, start, end, active.name, results.codes, len(imputed))
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), METADATA_KEY.encode(): json.dumps(metadata).encode()}
     )
     log.info(
         "classified %d crossings with %s in %.2fs: %d long-term migrations, %d unknown, "
         "%d repaired",
-        n,
+        crossings.num_rows,
         active.name,
         time.perf_counter() - started,
         metadata["counts"]["long_term_migrations"],
         metadata["counts"]["unknown_status_after"],
-        int((repair > 0).sum()),
+        sum(metadata["counts"]["repairs"].values()),
     )
     return Classification(table, imputed, metadata)
 
 
-def _with_results(
-    crossings: pa.Table,
-    before: np.ndarray,
-    after: np.ndarray,
-    long_term: np.ndarray,
-    date_final: np.ndarray,
-    repair: np.ndarray,
-    source: np.ndarray,
-) -> pa.Table:
+def _classify_in_process(
+    canonical: CanonicalCrossings, rule: ResidenceRule, start: int, end: int, threads: int
+) -> RowResults:
+    """Whole columns to the compiled rule: group by person, classify, in input order."""
+    # Numba's pool is sized at start-up; the engine's thread count can only narrow it.
+    pool = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(threads, pool)))
+    order, starts = group(canonical.person)
+    return classify_grouped(
+        order,
+        starts,
+        canonical.day,
+        canonical.arrival,
+        canonical.initial,
+        start=start,
+        end=end,
+        window=rule.window_days,
+        threshold=rule.threshold_days,
+    )
+
+
+def _classify_by_batches(
+    canonical: pa.Table, rule: ResidenceRule, start: int, end: int, engine: Engine
+) -> RowResults:
+    """Batches of whole persons through the engine's :meth:`~Engine.map_groups`."""
+    n = canonical.num_rows
+    out = RowResults(
+        codes=np.zeros(n, np.int16),
+        date_final=np.full(n, NO_DATE32, np.int32),
+        imputed=np.zeros(n, np.bool_),
+        imputed_codes=np.zeros(n, np.int16),
+        imputed_final=np.full(n, NO_DATE32, np.int32),
+        imputed_day=np.zeros(n, np.int32),
+    )
+    batches = engine.map_groups(
+        canonical,
+        partial(classify_histories, rule=rule, start=start, end=end),
+        key="person",
+        order_by=("day", "row_nr"),
+        schema=RESULT_SCHEMA,
+    )
+    for result in batches:
+        rows = np.asarray(result.column("row_nr").to_numpy())
+        codes = np.asarray(result.column("codes").to_numpy())
+        final = np.asarray(result.column("date_final").to_numpy())
+        is_imputed = np.asarray(result.column("imputed").to_numpy(zero_copy_only=False))
+        recorded = ~is_imputed
+        out.codes[rows[recorded]] = codes[recorded]
+        out.date_final[rows[recorded]] = final[recorded]
+        # An imputed crossing is reported beside the record that follows it.
+        before = rows[is_imputed]
+        out.imputed[before] = True
+        out.imputed_codes[before] = codes[is_imputed]
+        out.imputed_final[before] = final[is_imputed]
+        out.imputed_day[before] = np.asarray(result.column("day").to_numpy())[is_imputed]
+    return out
+
+
+def _with_results(crossings: pa.Table, results: RowResults) -> pa.Table:
     table = crossings
     replaced = [c for c in OUTPUT_COLUMNS if c in table.column_names]
     if replaced:
         log.warning("replacing existing columns %s with new results", ", ".join(replaced))
         table = table.drop_columns(replaced)
+    before, after, long_term, unknown, repair, not_repaired, source = take_codes(
+        _COLUMN_CODES, results.codes
+    )
+    date_final = results.date_final
     columns = {
-        "res_status_before": _statuses(before),
-        "res_status_after": _statuses(after),
-        "is_long_term_migration": pa.array(long_term == 1, mask=long_term < 0),
+        "res_status_before": pa.DictionaryArray.from_arrays(before, _STATUS_DICTIONARY),
+        "res_status_after": pa.DictionaryArray.from_arrays(after, _STATUS_DICTIONARY),
+        "is_long_term_migration": pa.array(long_term.view(np.bool_), mask=unknown.view(np.bool_)),
         "date_final": pa.array(date_final, mask=date_final == NO_DATE32).cast(pa.date32()),
         "repair": pa.DictionaryArray.from_arrays(
-            pa.array(repair - 1, mask=repair == 0), _REPAIR_DICTIONARY
+            pa.array(repair, mask=not_repaired.view(np.bool_)), _REPAIR_DICTIONARY
         ),
-        "initial_status_source": pa.DictionaryArray.from_arrays(
-            pa.array(source), _SOURCE_DICTIONARY
-        ),
+        "initial_status_source": pa.DictionaryArray.from_arrays(source, _SOURCE_DICTIONARY),
     }
     for name, values in columns.items():
         table = table.append_column(name, values)
@@ -233,18 +281,17 @@ def _statuses(codes: np.ndarray) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(indices), _STATUS_DICTIONARY)
 
 
-def _imputed_crossings(crossings: pa.Table, parts: list[pa.Table]) -> pa.Table:
-    result = pa.concat_tables(parts) if parts else RESULT_SCHEMA.empty_table()
-    rows = result.column("row_nr").combine_chunks()
-    fields = unpack_codes(np.asarray(result.column("codes").to_numpy()))
+def _imputed_crossings(crossings: pa.Table, results: RowResults) -> pa.Table:
+    rows = np.flatnonzero(results.imputed)
+    fields = unpack_codes(results.imputed_codes[rows])
     long_term = fields["long_term"]
-    final = np.asarray(result.column("date_final").to_numpy())
-    arrival = np.asarray(result.column("arrival").to_numpy(zero_copy_only=False))
+    final = results.imputed_final[rows]
+    arrival = ~arrival_flags(_take_ascending(crossings.column("direction"), rows))
     return pa.table(
         {
-            "input_index": rows,
-            "person_id": crossings.column("person_id").take(rows),
-            "crossing_date": result.column("day").cast(pa.date32()),
+            "input_index": pa.array(rows, pa.int64()),
+            "person_id": _take_ascending(crossings.column("person_id"), rows),
+            "crossing_date": pa.array(results.imputed_day[rows]).cast(pa.date32()),
             "direction": pa.array(np.where(arrival, "ARR", "DEP"), pa.string()),
             "res_status_before": _statuses(fields["before"]),
             "res_status_after": _statuses(fields["after"]),
@@ -254,21 +301,29 @@ def _imputed_crossings(crossings: pa.Table, parts: list[pa.Table]) -> pa.Table:
     )
 
 
+def _take_ascending(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``column.take(rows)`` for ascending rows, chunk by chunk (a take on a chunked
+    column first joins its chunks, a copy of the whole column)."""
+    parts, offset = [], 0
+    for chunk in column.chunks:
+        lo, hi = np.searchsorted(rows, [offset, offset + len(chunk)])
+        if hi > lo:
+            parts.append(chunk.take(pa.array(rows[lo:hi] - offset)))
+        offset += len(chunk)
+    return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+
+
 def _metadata(
-    rule: ResidenceRule,
-    start: int,
-    end: int,
-    engine: str,
-    before: np.ndarray,
-    after: np.ndarray,
-    long_term: np.ndarray,
-    repair: np.ndarray,
-    person_source: np.ndarray,
-    imputed: int,
+    rule: ResidenceRule, start: int, end: int, engine: str, codes: np.ndarray, imputed: int
 ) -> dict[str, Any]:
-    repairs = np.bincount(repair, minlength=len(REPAIR_NAMES))
-    by_source = np.bincount(person_source, minlength=len(SOURCE_NAMES))
-    persons_by_source = {name: int(by_source[code]) for code, name in enumerate(SOURCE_NAMES)}
+    # Every count is a sum over the 4096 possible codes: one pass over the rows.
+    histogram = code_histogram(codes, _CODE_RANGE)
+    fields = _FIELDS_BY_CODE
+
+    def count(selected: np.ndarray) -> int:
+        return int(histogram[selected].sum())
+
+    first = fields["first"] == 1
     return {
         "stage": "residence.classify",
         "migstats_version": __version__,
@@ -281,14 +336,21 @@ def _metadata(
         "repair_codes": REPAIR_CODES,
         "initial_status_sources": INITIAL_SOURCES,
         "counts": {
-            "crossings": len(after),
-            "long_term_migrations": int((long_term == 1).sum()),
-            "long_term_unknown": int((long_term < 0).sum()),
-            "unknown_status_before": int((before < 0).sum()),
-            "unknown_status_after": int((after < 0).sum()),
-            "repairs": {name: int(repairs[code]) for code, name in enumerate(REPAIR_NAMES) if name},
+            "crossings": len(codes),
+            "long_term_migrations": count(fields["long_term"] == 1),
+            "long_term_unknown": count(fields["long_term"] < 0),
+            "unknown_status_before": count(fields["before"] < 0),
+            "unknown_status_after": count(fields["after"] < 0),
+            "repairs": {
+                name: count(fields["repair"] == code)
+                for code, name in enumerate(REPAIR_NAMES)
+                if name
+            },
             "imputed_crossings": imputed,
-            "persons_by_initial_status_source": persons_by_source,
+            "persons_by_initial_status_source": {
+                name: count(first & (fields["source"] == code))
+                for code, name in enumerate(SOURCE_NAMES)
+            },
         },
     }
 

@@ -1,12 +1,15 @@
-"""Classify one batch of complete travel histories: the rule's vectorised core.
+"""Classify one batch of complete travel histories.
 
-An engine hands this function batches of canonical crossings (see
+An engine hands :func:`classify_histories` batches of canonical crossings (see
 :mod:`migstats.residence.inputs`) holding whole persons, sorted by person, date and
 input row. It repairs the histories, classifies every window, works out the initial
 statuses and the statuses before and after each crossing, and returns one result row per
 input row, plus one row per imputed crossing (``imputed`` true), whose classification
-feeds the flow tables. Everything is array arithmetic over the batch: no Python loop per
-person or crossing.
+feeds the flow tables. It runs the compiled rule (:mod:`migstats.residence.kernel`).
+
+:func:`classify_histories_vectorised` is the same rule as whole-array NumPy arithmetic
+over the batch (repair, windows, status modules): the readable specification, against
+which the tests hold the compiled rule to identical results.
 
 The small per-row results travel packed in one ``codes`` integer (see
 :func:`pack_codes`), so that putting them back in input order moves one column, not six.
@@ -21,6 +24,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from migstats.residence.initial_status import initial_status
+from migstats.residence.kernel import NO_DATE32, classify_grouped
 from migstats.residence.persons import person_rows
 from migstats.residence.repair import (
     DUPLICATE,
@@ -37,12 +41,10 @@ __all__ = [
     "RESULT_SCHEMA",
     "Codes",
     "classify_histories",
+    "classify_histories_vectorised",
     "pack_codes",
     "unpack_codes",
 ]
-
-#: Stands for "no date" in the int32 ``date_final`` result column.
-NO_DATE32: Final = np.iinfo(np.int32).min
 
 #: Columns of the batch results. For an imputed crossing ``row_nr`` is the input row
 #: that follows it (the one flagged as repaired).
@@ -114,8 +116,51 @@ def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: in
     """Results for a sorted batch of canonical crossings (see :data:`RESULT_SCHEMA`).
 
     ``start`` and ``end`` are the observation period as days since 1970-01-01, both
-    included.
+    included. Runs on the calling thread (engines run batches on threads of their own).
     """
+    n = batch.num_rows
+    if n == 0:
+        return RESULT_SCHEMA.empty_table()
+    persons = person_rows(np.asarray(batch.column("person").to_numpy(), dtype=np.int64))
+    starts = np.append(np.flatnonzero(persons.first), n).astype(np.int64)
+    day = np.asarray(batch.column("day").to_numpy(), dtype=np.int32)
+    arrival = np.asarray(batch.column("arrival").to_numpy(zero_copy_only=False))
+    row_nr = np.asarray(batch.column("row_nr").to_numpy())
+    out = classify_grouped(
+        np.arange(n, dtype=np.int64),
+        starts,
+        day,
+        arrival,
+        np.asarray(batch.column("initial").to_numpy()),
+        start=start,
+        end=end,
+        window=rule.window_days,
+        threshold=rule.threshold_days,
+        sorted_by_day=True,
+        threads=1,
+    )
+    columns = [row_nr, out.codes, out.date_final, np.zeros(n, np.bool_), day, arrival]
+    imputed = np.flatnonzero(out.imputed)
+    if len(imputed):
+        added = [
+            row_nr[imputed],
+            out.imputed_codes[imputed],
+            out.imputed_final[imputed],
+            np.ones(len(imputed), np.bool_),
+            out.imputed_day[imputed],
+            ~arrival[imputed],
+        ]
+        columns = [np.concatenate([a, b]) for a, b in zip(columns, added, strict=True)]
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, RESULT_SCHEMA, strict=True)],
+        schema=RESULT_SCHEMA,
+    )
+
+
+def classify_histories_vectorised(
+    batch: pa.Table, rule: ResidenceRule, start: int, end: int
+) -> pa.Table:
+    """:func:`classify_histories` as whole-array NumPy arithmetic (the specification)."""
     n = batch.num_rows
     if n == 0:
         return RESULT_SCHEMA.empty_table()

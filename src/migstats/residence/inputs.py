@@ -63,11 +63,28 @@ CANONICAL_SCHEMA: Final = pa.schema(
 
 @dataclass(frozen=True, slots=True)
 class CanonicalCrossings:
-    """The canonical table and the range of crossing dates (days since 1970-01-01)."""
+    """The checked columns, in input order, and the range of crossing dates (days since
+    1970-01-01); :meth:`table` puts them in a table of :data:`CANONICAL_SCHEMA`."""
 
-    table: pa.Table
+    person: np.ndarray
+    day: np.ndarray
+    arrival: np.ndarray
+    initial: np.ndarray
     first_day: int
     last_day: int
+
+    def table(self) -> pa.Table:
+        """The canonical table, for engines that take tables (adds ``row_nr``)."""
+        return pa.Table.from_arrays(
+            [
+                pa.array(np.arange(len(self.day), dtype=np.int64)),
+                pa.array(self.person),
+                pa.array(self.day),
+                pa.array(self.arrival),
+                pa.array(self.initial),
+            ],
+            schema=CANONICAL_SCHEMA,
+        )
 
 
 def canonical_crossings(crossings: pa.Table) -> CanonicalCrossings:
@@ -99,17 +116,7 @@ def canonical_crossings(crossings: pa.Table) -> CanonicalCrossings:
         initial = np.full(crossings.num_rows, -1, dtype=np.int8)
     person = group_codes(person_id)
     _check_initial_consistent(person, initial, person_id)
-    table = pa.Table.from_arrays(
-        [
-            pa.array(np.arange(crossings.num_rows, dtype=np.int64)),
-            pa.array(person),
-            pa.array(day),
-            pa.array(arrival),
-            pa.array(initial),
-        ],
-        schema=CANONICAL_SCHEMA,
-    )
-    return CanonicalCrossings(table, int(day.min()), int(day.max()))
+    return CanonicalCrossings(person, day, arrival, initial, int(day.min()), int(day.max()))
 
 
 def parse_date(value: dt.date | str | None, name: str) -> int | None:
@@ -175,7 +182,11 @@ def crossing_days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         )
     if column.null_count:
         _raise_bad_date(column, column.is_null())
-    return np.asarray(column.cast(pa.int32()).to_numpy(), dtype=np.int32)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    days = [np.asarray(c.view(pa.int32()).to_numpy()) for c in chunks]
+    if len(days) == 1:
+        return days[0].copy()  # writable and owned, like a concatenation
+    return np.concatenate(days) if days else np.zeros(0, np.int32)
 
 
 def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array) -> None:
@@ -193,37 +204,39 @@ def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | p
 
 def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Check directions and return True for arrivals."""
-    # Normalise the few distinct values, not every row.
-    coded = _dictionary(column)
-    values = pc.utf8_upper(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
-    is_arrival = pc.equal(values, "ARR").fill_null(False)
-    valid = pc.or_(is_arrival, pc.equal(values, "DEP").fill_null(False))
-    indices = coded.indices
-    valid_values = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    if not valid_values.all() or indices.null_count:
-        bad_codes = pa.array(np.flatnonzero(~valid_values))
-        bad = pc.is_in(indices, value_set=bad_codes).fill_null(True)
-        row = _first_true(bad)
-        value = column[row].as_py()
-        count = pc.sum(bad.cast(pa.int64())).as_py()
-        more = f" ({count} rows in all)" if count > 1 else ""
-        shown = "an empty value" if value in (None, "") else repr(value)
-        raise UserInputError(
-            "Invalid direction",
-            f"data row {row + 1} has {shown}{more}",
-            "use ARR for an arrival and DEP for a departure",
-        )
-    lookup = np.asarray(is_arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    flags: np.ndarray = lookup[np.asarray(indices.to_numpy(zero_copy_only=False))]
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    flags = np.empty(len(column), dtype=np.bool_)
+    offset = 0
+    for chunk in chunks:
+        # Normalise the chunk's few distinct values, not every row.
+        coded = _dictionary(chunk)
+        values = pc.utf8_upper(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
+        is_arrival = pc.equal(values, "ARR").fill_null(False)
+        valid = pc.or_(is_arrival, pc.equal(values, "DEP").fill_null(False))
+        indices = coded.indices
+        valid_values = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.bool_)
+        if not valid_values.all() or indices.null_count:
+            bad_codes = pa.array(np.flatnonzero(~valid_values))
+            bad = pc.is_in(indices, value_set=bad_codes).fill_null(True)
+            row = offset + _first_true(bad)
+            value = column[row].as_py()
+            count = pc.sum(bad.cast(pa.int64())).as_py()
+            more = f" ({count} rows in all)" if count > 1 else ""
+            shown = "an empty value" if value in (None, "") else repr(value)
+            raise UserInputError(
+                "Invalid direction",
+                f"data row {row + 1} has {shown}{more}",
+                "use ARR for an arrival and DEP for a departure",
+            )
+        lookup = np.asarray(is_arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
+        codes = np.asarray(indices.to_numpy(zero_copy_only=False))
+        np.take(lookup, codes, out=flags[offset : offset + len(chunk)])
+        offset += len(chunk)
     return flags
 
 
-def _dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
-    """The column as one dictionary array (encoding it when it is plain)."""
-    if isinstance(column, pa.ChunkedArray):
-        if pa.types.is_dictionary(column.type):
-            column = column.unify_dictionaries()
-        column = column.combine_chunks()
+def _dictionary(column: pa.Array) -> pa.DictionaryArray:
+    """The array dictionary-encoded (as it is when Parquet stored it so)."""
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     assert isinstance(column, pa.DictionaryArray)

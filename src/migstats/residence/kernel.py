@@ -1,0 +1,492 @@
+"""The residence rule compiled: one pass over each person's history, persons on threads.
+
+The same rule as the vectorised modules (:mod:`~migstats.residence.repair`,
+:mod:`~migstats.residence.windows`, :mod:`~migstats.residence.status`) state it, with the
+same prefix sums, as-of lookups and forward fills, but fused into one machine-code pass
+per person (Numba) instead of some forty whole-array NumPy passes. The vectorised
+modules stay the readable specification; the tests hold the two to identical output on
+every case and on random histories (``tests/residence/test_kernel.py``).
+
+Why compiled: the NumPy formulation touches every row about forty times and spends most
+of its time moving memory; fused, each row is read once and its results written once,
+straight into input order, with no batches to cut, copy and put back.
+
+Conventions shared with the vectorised modules: statuses are 1 resident, 0 non-resident,
+-1 unknown; days count from 1970-01-01; :data:`NO_DATE` means "no date"; result codes are
+packed as :func:`migstats.residence.histories.pack_codes` packs them.
+
+>>> import numpy as np
+>>> day = np.array([17167, 17177, 17237], np.int32)  # ARR 2017-01-01, DEP, ARR 2017-03-12
+>>> arrival = np.array([True, False, True])
+>>> out = classify_rows(np.zeros(3, np.int64), day, arrival, np.full(3, 0, np.int8),
+...                     start=17167, end=20000, window=487, threshold=365)
+>>> out.long_term.tolist(), (out.date_final - 17167).tolist()
+([1, 0, 0], [425, 425, 425])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "NO_DATE",
+    "NO_DATE32",
+    "RowResults",
+    "classify_grouped",
+    "classify_rows",
+    "code_histogram",
+    "group",
+    "take_codes",
+]
+
+#: "No date" in int64 day arrays (as in :mod:`migstats.residence.windows`).
+NO_DATE: Final = -(2**62)
+#: "No date" in the int32 ``date_final`` results.
+NO_DATE32: Final = np.iinfo(np.int32).min
+
+# Repair codes (as in :mod:`migstats.residence.repair`).
+_DUPLICATE: Final = 1
+_MISSING_DEP: Final = 2
+_MISSING_ARR: Final = 3
+_OUTSIDE: Final = 4
+# Initial status sources (as in :mod:`migstats.residence.initial_status`).
+_GIVEN: Final = 0
+_FIRST_CROSSING: Final = 1
+_UNKNOWN_SOURCE: Final = 2
+
+#: Rows above which a person's crossings are ordered by a merge sort, not an insertion
+#: sort (which is quickest for the short, nearly sorted histories of almost everyone).
+_INSERTION_MAX: Final = 64
+
+
+@dataclass(frozen=True)
+class RowResults:
+    """Results per input row (index = input row).
+
+    ``codes`` and ``date_final`` (int32, :data:`NO_DATE32` for none) for every row;
+    ``long_term`` unpacked for convenience. For a row flagged ``missing_*_imputed``,
+    ``imputed`` is true and the ``imputed_*`` arrays hold the crossing imputed just
+    before it (its packed codes, final date and day; its direction is the opposite of
+    the row's own).
+    """
+
+    codes: NDArray[np.int16]
+    date_final: NDArray[np.int32]
+    imputed: NDArray[np.bool_]
+    imputed_codes: NDArray[np.int16]
+    imputed_final: NDArray[np.int32]
+    imputed_day: NDArray[np.int32]
+
+    @property
+    def long_term(self) -> NDArray[np.int8]:
+        return ((self.codes >> 4) & 3).astype(np.int8) - 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack(before: int, after: int, long_term: int, repair: int, source: int, first: int) -> int:
+    return (
+        (before + 1)
+        | ((after + 1) << 2)
+        | ((long_term + 1) << 4)
+        | (repair << 6)
+        | (source << 9)
+        | (first << 11)
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_person(order: NDArray[np.int64], day: NDArray[np.int32], lo: int, hi: int) -> None:
+    """Put ``order[lo:hi]`` (ascending rows) in date order; ties keep row order."""
+    sorted_already = True
+    for j in range(lo + 1, hi):
+        if day[order[j]] < day[order[j - 1]]:
+            sorted_already = False
+            break
+    if sorted_already:
+        return
+    if hi - lo > _INSERTION_MAX:
+        days = np.empty(hi - lo, np.int64)
+        for j in range(lo, hi):
+            days[j - lo] = day[order[j]]
+        rows = order[lo:hi].copy()
+        by_day = np.argsort(days, kind="mergesort")  # stable: ties keep row order
+        for j in range(hi - lo):
+            order[lo + j] = rows[by_day[j]]
+        return
+    for j in range(lo + 1, hi):
+        row = order[j]
+        d = day[row]
+        k = j - 1
+        while k >= lo and day[order[k]] > d:
+            order[k + 1] = order[k]
+            k -= 1
+        order[k + 1] = row
+
+
+@numba.njit(cache=True, nogil=True)
+def _last_below(values: NDArray[np.int64], lo: int, hi: int, target: int) -> int:
+    """Largest k in [lo, hi) with values[k] < target (values ascending, values[lo] < target)."""
+    # Most windows end within a few crossings: look nearby before bisecting.
+    k = lo
+    while k + 1 < hi and k < lo + 4:
+        if values[k + 1] >= target:
+            return k
+        k += 1
+    low, high = k, hi - 1
+    while low < high:
+        mid = (low + high + 1) >> 1
+        if values[mid] < target:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+@numba.njit(cache=True, nogil=True)
+def _person(
+    order: NDArray[np.int64],
+    lo: int,
+    hi: int,
+    day: NDArray[np.int32],
+    arrival: NDArray[np.bool_],
+    given: NDArray[np.int8],
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+    codes: NDArray[np.int16],
+    date_final: NDArray[np.int32],
+    imputed: NDArray[np.bool_],
+    imputed_codes: NDArray[np.int16],
+    imputed_final: NDArray[np.int32],
+    imputed_day: NDArray[np.int32],
+    e_day: NDArray[np.int64],
+    e_arrival: NDArray[np.bool_],
+    e_row: NDArray[np.int64],
+    p: NDArray[np.int64],
+    q: NDArray[np.int64],
+    e_after: NDArray[np.int8],
+    e_before: NDArray[np.int8],
+    e_long: NDArray[np.int8],
+    e_after_final: NDArray[np.int64],
+    e_final: NDArray[np.int64],
+    position: NDArray[np.int64],
+    repair: NDArray[np.int8],
+) -> None:
+    """Classify the person whose rows are ``order[lo:hi]`` (in date order)."""
+    # 1. Repairs: the effective history (kept records and imputed crossings).
+    m = 0
+    have_previous = False
+    previous_day = 0
+    previous_arrival = False
+    given_status = -1
+    for j in range(lo, hi):
+        row = order[j]
+        if given[row] > given_status:
+            given_status = given[row]
+        d = day[row]
+        a = arrival[row]
+        if d < start or d > end:
+            repair[j - lo] = _OUTSIDE
+            position[j - lo] = -1
+            continue
+        if have_previous and d == previous_day and a == previous_arrival:
+            repair[j - lo] = _DUPLICATE
+            position[j - lo] = m - 1  # the last effective crossing is the kept record
+            continue
+        fix = 0
+        if have_previous and a == previous_arrival:
+            e_day[m] = previous_day + (d - previous_day) // 2
+            e_arrival[m] = not a
+            e_row[m] = -(row + 1)  # imputed before this row
+            m += 1
+            fix = _MISSING_DEP if a else _MISSING_ARR
+        repair[j - lo] = fix
+        e_day[m] = d
+        e_arrival[m] = a
+        e_row[m] = row
+        position[j - lo] = m
+        m += 1
+        have_previous = True
+        previous_day = d
+        previous_arrival = a
+
+    # 2. Initial status.
+    first_day = e_day[0] if m > 0 else start
+    if given_status >= 0:
+        initial = given_status
+        source = _GIVEN
+    elif first_day - start >= threshold:
+        initial = 0 if e_arrival[0] else 1
+        source = _FIRST_CROSSING
+    else:
+        initial = -1
+        source = _UNKNOWN_SOURCE
+
+    # 3. Windows: prefix sums of days in the country (p) and abroad (q).
+    if m > 0:
+        p[0] = 0
+        for i in range(1, m):
+            spell = e_day[i] - e_day[i - 1]
+            p[i] = p[i - 1] + (spell if e_arrival[i - 1] else 0)
+        for i in range(m):
+            q[i] = e_day[i] - first_day - p[i]
+    status = initial
+    after_final = NO_DATE
+    for i in range(m):
+        a = e_arrival[i]
+        need_in = threshold if a else window - threshold + 1
+        need_out = window + 1 - need_in
+        k = _last_below(p, i, m, p[i] + need_in)
+        in_day = first_day + q[k] + p[i] + need_in
+        in_possible = not (k == m - 1 and not e_arrival[k])
+        k = _last_below(q, i, m, q[i] + need_out)
+        out_day = first_day + p[k] + q[i] + need_out
+        out_possible = not (k == m - 1 and e_arrival[k])
+        horizon = min(e_day[i] + window, end + 1)
+        in_decides = in_possible and in_day <= horizon
+        out_decides = out_possible and out_day <= horizon
+        qualifies = in_decides if a else out_decides
+        fails = out_decides if a else in_decides
+        decided_on = in_day if in_decides else (out_day if out_decides else NO_DATE)
+
+        # 4. Status before and after, long-term flag, finality (three-valued logic).
+        side = 1 if a else 0
+        before = status
+        if qualifies:
+            after = side
+            long_term = 1 if before == 1 - side else (0 if before == side else -1)
+            if before != side:  # a change of status restarts finality
+                after_final = decided_on
+        elif fails:
+            after = before
+            long_term = 0
+            if before == 1 - side and decided_on > after_final:
+                after_final = decided_on
+        else:
+            after = before if before == side else -1
+            long_term = 0 if before == side else -1
+        before_final = e_after_final[i - 1] if i > 0 else NO_DATE
+        e_before[i] = before
+        e_after[i] = after
+        e_long[i] = long_term
+        e_after_final[i] = after_final
+        if before >= 0 and after >= 0 and long_term >= 0:
+            e_final[i] = max(max(after_final, before_final), e_day[i])
+        else:
+            e_final[i] = NO_DATE
+        status = after
+
+    # 5. Results per input row, in input order; imputed crossings beside their row.
+    for j in range(lo, hi):
+        row = order[j]
+        fix = repair[j - lo]
+        first = 1 if j == lo else 0
+        if fix == _OUTSIDE:
+            codes[row] = _pack(-1, -1, -1, fix, source, first)
+            date_final[row] = NO_DATE32
+            continue
+        i = position[j - lo]
+        if fix == _DUPLICATE:  # a copy changes nothing: the kept record's status after
+            kept_after = e_after[i]
+            codes[row] = _pack(kept_after, kept_after, 0, fix, source, first)
+            if kept_after >= 0:
+                date_final[row] = max(e_after_final[i], day[row])
+            else:
+                date_final[row] = NO_DATE32
+            continue
+        codes[row] = _pack(e_before[i], e_after[i], e_long[i], fix, source, first)
+        date_final[row] = e_final[i] if e_final[i] != NO_DATE else NO_DATE32
+        if fix != 0:
+            imputed[row] = True
+            imputed_codes[row] = _pack(e_before[i - 1], e_after[i - 1], e_long[i - 1], 0, source, 0)
+            imputed_final[row] = e_final[i - 1] if e_final[i - 1] != NO_DATE else NO_DATE32
+            imputed_day[row] = e_day[i - 1]
+
+
+@numba.njit(cache=True, parallel=True)
+def _classify_persons(
+    order: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    day: NDArray[np.int32],
+    arrival: NDArray[np.bool_],
+    given: NDArray[np.int8],
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+    sort_within: bool,
+    chunks: int,
+    codes: NDArray[np.int16],
+    date_final: NDArray[np.int32],
+    imputed: NDArray[np.bool_],
+    imputed_codes: NDArray[np.int16],
+    imputed_final: NDArray[np.int32],
+    imputed_day: NDArray[np.int32],
+) -> None:
+    persons = len(starts) - 1
+    longest = 1
+    for g in range(persons):
+        longest = max(longest, starts[g + 1] - starts[g])
+    size = 2 * longest  # at most one imputed crossing per record
+    for c in numba.prange(chunks):
+        # Scratch space for one person at a time, allocated once per chunk.
+        e_day = np.empty(size, np.int64)
+        e_arrival = np.empty(size, np.bool_)
+        e_row = np.empty(size, np.int64)
+        p = np.empty(size, np.int64)
+        q = np.empty(size, np.int64)
+        e_after = np.empty(size, np.int8)
+        e_before = np.empty(size, np.int8)
+        e_long = np.empty(size, np.int8)
+        e_after_final = np.empty(size, np.int64)
+        e_final = np.empty(size, np.int64)
+        position = np.empty(longest, np.int64)
+        repair = np.empty(longest, np.int8)
+        for g in range(c * persons // chunks, (c + 1) * persons // chunks):
+            lo, hi = starts[g], starts[g + 1]
+            if hi == lo:
+                continue
+            if sort_within:
+                _order_person(order, day, lo, hi)
+            _person(
+                order, lo, hi, day, arrival, given, start, end, window, threshold,
+                codes, date_final, imputed, imputed_codes, imputed_final, imputed_day,
+                e_day, e_arrival, e_row, p, q, e_after, e_before, e_long, e_after_final,
+                e_final, position, repair,
+            )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _group_by_counting(codes: NDArray[np.int64], groups: int) -> tuple[NDArray[np.int64], ...]:
+    counts = np.zeros(groups + 1, np.int64)
+    for code in codes:
+        counts[code + 1] += 1
+    starts = np.cumsum(counts)
+    fill = starts[:-1].copy()
+    order = np.empty(len(codes), np.int64)
+    for row in range(len(codes)):  # ascending rows: each group keeps input order
+        code = codes[row]
+        order[fill[code]] = row
+        fill[code] += 1
+    return order, starts
+
+
+@numba.njit(cache=True, parallel=True)
+def take_codes(table: NDArray[np.int8], codes: NDArray[np.int16]) -> NDArray[np.int8]:
+    """``table[:, codes]``: each row of ``table`` looked up by every code, in one pass.
+
+    >>> take_codes(np.array([[0, 1], [5, 6]], np.int8), np.array([1, 1, 0], np.int16)).tolist()
+    [[1, 1, 0], [6, 6, 5]]
+    """
+    fields = table.shape[0]
+    out = np.empty((fields, len(codes)), np.int8)
+    for i in numba.prange(len(codes)):
+        code = codes[i]
+        for f in range(fields):
+            out[f, i] = table[f, code]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def code_histogram(codes: NDArray[np.int16], size: int) -> NDArray[np.int64]:
+    """How many rows carry each code below ``size`` (``np.bincount`` without the copy
+    to 64-bit indices).
+
+    >>> code_histogram(np.array([2, 0, 2], np.int16), 4).tolist()
+    [1, 0, 2, 0]
+    """
+    counts = np.zeros(size, np.int64)
+    for code in codes:
+        counts[code] += 1
+    return counts
+
+
+def group(person: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows grouped by person code (a counting sort, stable): ``order`` and ``starts``,
+    person ``g``'s rows being ``order[starts[g]:starts[g + 1]]`` in input order.
+
+    >>> order, starts = group(np.array([2, 0, 2, 0]))
+    >>> order.tolist(), starts.tolist()
+    ([1, 3, 0, 2], [0, 2, 2, 4])
+    """
+    person = np.ascontiguousarray(person, dtype=np.int64)
+    groups = int(person.max()) + 1 if len(person) else 0
+    if len(person) and int(person.min()) < 0:
+        raise ValueError("person codes must be non-negative")
+    order, starts = _group_by_counting(person, groups)
+    return order, starts
+
+
+def classify_grouped(
+    order: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    day: NDArray[np.int32],
+    arrival: NDArray[np.bool_],
+    given: NDArray[np.int8],
+    *,
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+    sorted_by_day: bool = False,
+    threads: int | None = None,
+) -> RowResults:
+    """Classify every row; person ``g`` is ``order[starts[g]:starts[g + 1]]``.
+
+    ``day``, ``arrival`` and ``given`` (-1 when no initial status is given) are in input
+    order. Unless ``sorted_by_day``, each person's rows are first put in date order
+    (``order`` is modified in place; ties keep ascending row order, so pass each person's
+    rows in ascending row order). ``threads`` 1 runs on the calling thread only (for
+    callers that run batches on threads of their own).
+    """
+    n = len(day)
+    day = np.ascontiguousarray(day, dtype=np.int32)
+    arrival = np.ascontiguousarray(arrival, dtype=np.bool_)
+    given = np.ascontiguousarray(given, dtype=np.int8)
+    codes = np.zeros(n, np.int16)
+    date_final = np.full(n, NO_DATE32, np.int32)
+    imputed = np.zeros(n, np.bool_)
+    imputed_codes = np.zeros(n, np.int16)
+    imputed_final = np.full(n, NO_DATE32, np.int32)
+    imputed_day = np.zeros(n, np.int32)
+    persons = len(starts) - 1
+    # Enough chunks to balance uneven histories, few enough to amortise the scratch.
+    chunks = 1 if threads == 1 else max(1, min(persons, 64 * numba.get_num_threads()))
+    if persons > 0:
+        runner = _classify_persons if chunks > 1 else _classify_persons_serial
+        runner(
+            order, starts, day, arrival, given, start, end, window, threshold,
+            not sorted_by_day, chunks, codes, date_final, imputed, imputed_codes,
+            imputed_final, imputed_day,
+        )  # fmt: skip
+    return RowResults(codes, date_final, imputed, imputed_codes, imputed_final, imputed_day)
+
+
+def classify_rows(
+    person: NDArray[np.int64],
+    day: NDArray[np.int32],
+    arrival: NDArray[np.bool_],
+    given: NDArray[np.int8],
+    *,
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+) -> RowResults:
+    """Classify rows of any order, ``person`` being non-negative integer codes."""
+    order, starts = group(person)
+    return classify_grouped(
+        order, starts, day, arrival, given,
+        start=start, end=end, window=window, threshold=threshold,
+    )  # fmt: skip
+
+
+# The same driver without Numba's thread pool, safe to call from several Python threads
+# at once (the pool is not re-entrant); used when batches already run on threads.
+_classify_persons_serial = numba.njit(cache=True, nogil=True)(_classify_persons.py_func)

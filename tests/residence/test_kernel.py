@@ -142,6 +142,14 @@ def test_a_hand_worked_history() -> None:
 
 
 def test_grouping_keeps_input_order_within_a_person() -> None:
-    order, starts = group(np.array([3, 1, 3, 3, 1]))
-    assert order.tolist() == [1, 4, 0, 2, 3]
-    assert starts.tolist() == [0, 0, 2, 2, 5]
+    day = np.array([17000, 17005, 16990, 17001, 17003], np.int32)
+    arrival = np.array([True, False, True, False, True])
+    given = np.array([-1, 0, -1, -1, 0], np.int8)
+    grouped = group(np.array([3, 1, 3, 3, 1]), day, arrival, given)
+    packed, base = grouped.packed, grouped.base
+    rows = (packed >> 3) & 0x7FFFFFFF
+    assert rows.tolist() == [1, 4, 0, 2, 3]
+    assert grouped.starts.tolist() == [0, 0, 2, 2, 5]
+    assert ((packed >> 34) + base).tolist() == day[rows].tolist()
+    assert ((packed >> 2) & 1).astype(bool).tolist() == arrival[rows].tolist()
+    assert ((packed & 3) - 1).tolist() == given[rows].tolist()

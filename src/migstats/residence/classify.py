@@ -199,13 +199,9 @@ def _classify_in_process(
     # Numba's pool is sized at start-up; the engine's thread count can only narrow it.
     pool = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     numba.set_num_threads(max(1, min(threads, pool)))
-    order, starts = group(canonical.person)
+    grouped = group(canonical.person, canonical.day, canonical.arrival, canonical.initial)
     return classify_grouped(
-        order,
-        starts,
-        canonical.day,
-        canonical.arrival,
-        canonical.initial,
+        grouped,
         start=start,
         end=end,
         window=rule.window_days,

@@ -24,7 +24,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from migstats.residence.initial_status import initial_status
-from migstats.residence.kernel import NO_DATE32, classify_grouped
+from migstats.residence.kernel import NO_DATE32, Grouped, classify_grouped, pack_rows
 from migstats.residence.persons import person_rows
 from migstats.residence.repair import (
     DUPLICATE,
@@ -126,12 +126,9 @@ def classify_histories(batch: pa.Table, rule: ResidenceRule, start: int, end: in
     day = np.asarray(batch.column("day").to_numpy(), dtype=np.int32)
     arrival = np.asarray(batch.column("arrival").to_numpy(zero_copy_only=False))
     row_nr = np.asarray(batch.column("row_nr").to_numpy())
+    packed, base = pack_rows(day, arrival, np.asarray(batch.column("initial").to_numpy()))
     out = classify_grouped(
-        np.arange(n, dtype=np.int64),
-        starts,
-        day,
-        arrival,
-        np.asarray(batch.column("initial").to_numpy()),
+        Grouped(packed, starts, base),
         start=start,
         end=end,
         window=rule.window_days,

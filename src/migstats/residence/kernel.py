@@ -36,11 +36,13 @@ from numpy.typing import NDArray
 __all__ = [
     "NO_DATE",
     "NO_DATE32",
+    "Grouped",
     "RowResults",
     "classify_grouped",
     "classify_rows",
     "code_histogram",
     "group",
+    "pack_rows",
     "take_codes",
 ]
 
@@ -58,6 +60,13 @@ _OUTSIDE: Final = 4
 _GIVEN: Final = 0
 _FIRST_CROSSING: Final = 1
 _UNKNOWN_SOURCE: Final = 2
+
+# A packed row (see `Grouped`): days since the base date in the top bits, so that
+# sorting the values sorts by date then row; then the row; direction; given status + 1.
+_DAY_SHIFT: Final = 34
+_ROW_SHIFT: Final = 3
+_ROW_BITS: Final = 31
+_ROW_MASK: Final = (1 << _ROW_BITS) - 1
 
 #: Rows above which a person's crossings are ordered by a merge sort, not an insertion
 #: sort (which is quickest for the short, nearly sorted histories of almost everyone).
@@ -100,32 +109,30 @@ def _pack(before: int, after: int, long_term: int, repair: int, source: int, fir
 
 
 @numba.njit(cache=True, nogil=True)
-def _order_person(order: NDArray[np.int64], day: NDArray[np.int32], lo: int, hi: int) -> None:
-    """Put ``order[lo:hi]`` (ascending rows) in date order; ties keep row order."""
-    sorted_already = True
+def _pack_row(row: int, day: int, arrival: bool, given: int, base: int) -> int:
+    return ((day - base) << _DAY_SHIFT) | (row << _ROW_SHIFT) | (int(arrival) << 2) | (given + 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_person(packed: NDArray[np.int64], lo: int, hi: int) -> None:
+    """Sort a person's packed rows: by date, then row (the order of the bits)."""
+    in_order = True
     for j in range(lo + 1, hi):
-        if day[order[j]] < day[order[j - 1]]:
-            sorted_already = False
+        if packed[j] < packed[j - 1]:
+            in_order = False
             break
-    if sorted_already:
+    if in_order:
         return
     if hi - lo > _INSERTION_MAX:
-        days = np.empty(hi - lo, np.int64)
-        for j in range(lo, hi):
-            days[j - lo] = day[order[j]]
-        rows = order[lo:hi].copy()
-        by_day = np.argsort(days, kind="mergesort")  # stable: ties keep row order
-        for j in range(hi - lo):
-            order[lo + j] = rows[by_day[j]]
+        packed[lo:hi].sort()
         return
     for j in range(lo + 1, hi):
-        row = order[j]
-        d = day[row]
+        value = packed[j]
         k = j - 1
-        while k >= lo and day[order[k]] > d:
-            order[k + 1] = order[k]
+        while k >= lo and packed[k] > value:
+            packed[k + 1] = packed[k]
             k -= 1
-        order[k + 1] = row
+        packed[k + 1] = value
 
 
 @numba.njit(cache=True, nogil=True)
@@ -149,12 +156,10 @@ def _last_below(values: NDArray[np.int64], lo: int, hi: int, target: int) -> int
 
 @numba.njit(cache=True, nogil=True)
 def _person(
-    order: NDArray[np.int64],
+    packed: NDArray[np.int64],
     lo: int,
     hi: int,
-    day: NDArray[np.int32],
-    arrival: NDArray[np.bool_],
-    given: NDArray[np.int8],
+    base: int,
     start: int,
     end: int,
     window: int,
@@ -178,7 +183,7 @@ def _person(
     position: NDArray[np.int64],
     repair: NDArray[np.int8],
 ) -> None:
-    """Classify the person whose rows are ``order[lo:hi]`` (in date order)."""
+    """Classify the person whose rows are ``packed[lo:hi]`` (in date order)."""
     # 1. Repairs: the effective history (kept records and imputed crossings).
     m = 0
     have_previous = False
@@ -186,11 +191,11 @@ def _person(
     previous_arrival = False
     given_status = -1
     for j in range(lo, hi):
-        row = order[j]
-        if given[row] > given_status:
-            given_status = given[row]
-        d = day[row]
-        a = arrival[row]
+        value = packed[j]
+        row = (value >> _ROW_SHIFT) & _ROW_MASK
+        given_status = max(given_status, (value & 3) - 1)
+        d = (value >> _DAY_SHIFT) + base
+        a = (value >> 2) & 1 == 1
         if d < start or d > end:
             repair[j - lo] = _OUTSIDE
             position[j - lo] = -1
@@ -284,7 +289,7 @@ def _person(
 
     # 5. Results per input row, in input order; imputed crossings beside their row.
     for j in range(lo, hi):
-        row = order[j]
+        row = (packed[j] >> _ROW_SHIFT) & _ROW_MASK
         fix = repair[j - lo]
         first = 1 if j == lo else 0
         if fix == _OUTSIDE:
@@ -296,7 +301,7 @@ def _person(
             kept_after = e_after[i]
             codes[row] = _pack(kept_after, kept_after, 0, fix, source, first)
             if kept_after >= 0:
-                date_final[row] = max(e_after_final[i], day[row])
+                date_final[row] = max(e_after_final[i], (packed[j] >> _DAY_SHIFT) + base)
             else:
                 date_final[row] = NO_DATE32
             continue
@@ -311,11 +316,9 @@ def _person(
 
 @numba.njit(cache=True, parallel=True)
 def _classify_persons(
-    order: NDArray[np.int64],
+    packed: NDArray[np.int64],
     starts: NDArray[np.int64],
-    day: NDArray[np.int32],
-    arrival: NDArray[np.bool_],
-    given: NDArray[np.int8],
+    base: int,
     start: int,
     end: int,
     window: int,
@@ -353,9 +356,9 @@ def _classify_persons(
             if hi == lo:
                 continue
             if sort_within:
-                _order_person(order, day, lo, hi)
+                _order_person(packed, lo, hi)
             _person(
-                order, lo, hi, day, arrival, given, start, end, window, threshold,
+                packed, lo, hi, base, start, end, window, threshold,
                 codes, date_final, imputed, imputed_codes, imputed_final, imputed_day,
                 e_day, e_arrival, e_row, p, q, e_after, e_before, e_long, e_after_final,
                 e_final, position, repair,
@@ -363,18 +366,25 @@ def _classify_persons(
 
 
 @numba.njit(cache=True, nogil=True)
-def _group_by_counting(codes: NDArray[np.int64], groups: int) -> tuple[NDArray[np.int64], ...]:
+def _group_by_counting(
+    person: NDArray[np.int64],
+    groups: int,
+    day: NDArray[np.int32],
+    arrival: NDArray[np.bool_],
+    given: NDArray[np.int8],
+    base: int,
+    packed: NDArray[np.int64],
+) -> NDArray[np.int64]:
     counts = np.zeros(groups + 1, np.int64)
-    for code in codes:
+    for code in person:
         counts[code + 1] += 1
     starts = np.cumsum(counts)
     fill = starts[:-1].copy()
-    order = np.empty(len(codes), np.int64)
-    for row in range(len(codes)):  # ascending rows: each group keeps input order
-        code = codes[row]
-        order[fill[code]] = row
+    for row in range(len(person)):  # ascending rows: each group keeps input order
+        code = person[row]
+        packed[fill[code]] = _pack_row(row, day[row], arrival[row], given[row], base)
         fill[code] += 1
-    return order, starts
+    return starts
 
 
 @numba.njit(cache=True, parallel=True)
@@ -407,28 +417,85 @@ def code_histogram(codes: NDArray[np.int16], size: int) -> NDArray[np.int64]:
     return counts
 
 
-def group(person: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Rows grouped by person code (a counting sort, stable): ``order`` and ``starts``,
-    person ``g``'s rows being ``order[starts[g]:starts[g + 1]]`` in input order.
+@dataclass(frozen=True)
+class Grouped:
+    """Rows grouped by person: person ``g`` is ``packed[starts[g]:starts[g + 1]]``.
 
-    >>> order, starts = group(np.array([2, 0, 2, 0]))
-    >>> order.tolist(), starts.tolist()
-    ([1, 3, 0, 2], [0, 2, 2, 4])
+    Each row travels as one 64-bit value (date since ``base``, row, direction and given
+    status, see :func:`pack_rows`), so the rule reads a person's rows side by side in
+    memory instead of gathering them from three columns all over the input.
     """
-    person = np.ascontiguousarray(person, dtype=np.int64)
-    groups = int(person.max()) + 1 if len(person) else 0
-    if len(person) and int(person.min()) < 0:
-        raise ValueError("person codes must be non-negative")
-    order, starts = _group_by_counting(person, groups)
-    return order, starts
+
+    packed: NDArray[np.int64]
+    starts: NDArray[np.int64]
+    base: int
 
 
-def classify_grouped(
-    order: NDArray[np.int64],
-    starts: NDArray[np.int64],
+def _check_packable(rows: int, day: NDArray[np.int32]) -> int:
+    if rows >= 1 << _ROW_BITS:
+        raise ValueError(
+            f"{rows:,} crossings in one process: at most {(1 << _ROW_BITS) - 1:,}; "
+            "use the Spark engine, which classifies batches of persons"
+        )
+    base = int(day.min()) if len(day) else 0
+    if len(day) and int(day.max()) - base >= 1 << (63 - _DAY_SHIFT):
+        raise ValueError("crossing dates span more days than the rule can hold")
+    return base
+
+
+def pack_rows(
+    day: NDArray[np.int32], arrival: NDArray[np.bool_], given: NDArray[np.int8]
+) -> tuple[NDArray[np.int64], int]:
+    """Rows in their given order as packed values, and the base date.
+
+    >>> packed, base = pack_rows(np.array([10, 12], np.int32), np.array([True, False]),
+    ...                          np.array([-1, 1], np.int8))
+    >>> base, [int(v >> 34) for v in packed], [int(v >> 3 & 0x7FFFFFFF) for v in packed]
+    (10, [0, 2], [0, 1])
+    """
+    base = _check_packable(len(day), day)
+    packed = (day.astype(np.int64) - base) << _DAY_SHIFT
+    packed |= np.arange(len(day), dtype=np.int64) << _ROW_SHIFT
+    packed |= arrival.astype(np.int64) << 2
+    packed |= given.astype(np.int64) + 1
+    return packed, base
+
+
+def group(
+    person: NDArray[np.int64],
     day: NDArray[np.int32],
     arrival: NDArray[np.bool_],
     given: NDArray[np.int8],
+) -> Grouped:
+    """Rows grouped by person code (a counting sort, stable: each person's rows in input
+    order) and packed (see :class:`Grouped`).
+
+    >>> g = group(np.array([2, 0, 2, 0]), np.array([5, 6, 7, 8], np.int32),
+    ...           np.ones(4, np.bool_), np.full(4, -1, np.int8))
+    >>> [int(v >> 3 & 0x7FFFFFFF) for v in g.packed], g.starts.tolist()
+    ([1, 3, 0, 2], [0, 2, 2, 4])
+    """
+    person = np.ascontiguousarray(person, dtype=np.int64)
+    if len(person) and int(person.min()) < 0:
+        raise ValueError("person codes must be non-negative")
+    day = np.ascontiguousarray(day, dtype=np.int32)
+    base = _check_packable(len(person), day)
+    groups = int(person.max()) + 1 if len(person) else 0
+    packed = np.empty(len(person), np.int64)
+    starts = _group_by_counting(
+        person,
+        groups,
+        day,
+        np.ascontiguousarray(arrival, dtype=np.bool_),
+        np.ascontiguousarray(given, dtype=np.int8),
+        base,
+        packed,
+    )
+    return Grouped(packed, starts, base)
+
+
+def classify_grouped(
+    grouped: Grouped,
     *,
     start: int,
     end: int,
@@ -437,31 +504,28 @@ def classify_grouped(
     sorted_by_day: bool = False,
     threads: int | None = None,
 ) -> RowResults:
-    """Classify every row; person ``g`` is ``order[starts[g]:starts[g + 1]]``.
+    """Classify every row of ``grouped``; results are indexed by input row.
 
-    ``day``, ``arrival`` and ``given`` (-1 when no initial status is given) are in input
-    order. Unless ``sorted_by_day``, each person's rows are first put in date order
-    (``order`` is modified in place; ties keep ascending row order, so pass each person's
-    rows in ascending row order). ``threads`` 1 runs on the calling thread only (for
-    callers that run batches on threads of their own).
+    Unless ``sorted_by_day``, each person's rows are first put in date order (ties keep
+    row order; ``grouped.packed`` is sorted in place). ``threads`` 1 runs on the calling
+    thread only (for callers that run batches on threads of their own).
     """
-    n = len(day)
-    day = np.ascontiguousarray(day, dtype=np.int32)
-    arrival = np.ascontiguousarray(arrival, dtype=np.bool_)
-    given = np.ascontiguousarray(given, dtype=np.int8)
-    codes = np.zeros(n, np.int16)
-    date_final = np.full(n, NO_DATE32, np.int32)
+    n = len(grouped.packed)
+    # Every row is written once; the imputed arrays only where `imputed` (zeroed pages
+    # cost nothing until touched, and first touches are a good part of the run time).
+    codes = np.empty(n, np.int16)
+    date_final = np.empty(n, np.int32)
     imputed = np.zeros(n, np.bool_)
     imputed_codes = np.zeros(n, np.int16)
-    imputed_final = np.full(n, NO_DATE32, np.int32)
+    imputed_final = np.zeros(n, np.int32)
     imputed_day = np.zeros(n, np.int32)
-    persons = len(starts) - 1
+    persons = len(grouped.starts) - 1
     # Enough chunks to balance uneven histories, few enough to amortise the scratch.
     chunks = 1 if threads == 1 else max(1, min(persons, 64 * numba.get_num_threads()))
     if persons > 0:
         runner = _classify_persons if chunks > 1 else _classify_persons_serial
         runner(
-            order, starts, day, arrival, given, start, end, window, threshold,
+            grouped.packed, grouped.starts, grouped.base, start, end, window, threshold,
             not sorted_by_day, chunks, codes, date_final, imputed, imputed_codes,
             imputed_final, imputed_day,
         )  # fmt: skip
@@ -480,9 +544,8 @@ def classify_rows(
     threshold: int,
 ) -> RowResults:
     """Classify rows of any order, ``person`` being non-negative integer codes."""
-    order, starts = group(person)
     return classify_grouped(
-        order, starts, day, arrival, given,
+        group(person, day, arrival, given),
         start=start, end=end, window=window, threshold=threshold,
     )  # fmt: skip
 

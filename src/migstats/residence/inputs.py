@@ -244,25 +244,32 @@ def _dictionary(column: pa.Array) -> pa.DictionaryArray:
 
 
 def _initial(column: pa.ChunkedArray) -> np.ndarray:
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if pa.types.is_null(column.type):
-        return np.full(len(column), -1, dtype=np.int8)
-    text = pc.utf8_lower(pc.utf8_trim_whitespace(column.cast(pa.string())))
-    resident = pc.equal(text, "resident").fill_null(False)
-    non_resident = pc.equal(text, "non_resident").fill_null(False)
-    empty = pc.equal(text, "").fill_null(True)
-    bad = pc.invert(pc.or_(pc.or_(resident, non_resident), empty))
-    if pc.any(bad).as_py():
-        row = _first_true(bad)
-        raise UserInputError(
-            "Invalid initial_status",
-            f"data row {row + 1} has {column[row].as_py()!r}",
-            "use resident, non_resident, or leave it empty when not known",
-        )
-    code = np.full(len(column), -1, dtype=np.int8)
-    code[np.asarray(resident.to_numpy(zero_copy_only=False), dtype=np.bool_)] = 1
-    code[np.asarray(non_resident.to_numpy(zero_copy_only=False), dtype=np.bool_)] = 0
+    """1 resident, 0 non_resident, -1 not given; checked on each chunk's few values."""
+    code = np.empty(len(column), dtype=np.int8)
+    offset = 0
+    for chunk in column.chunks:
+        if pa.types.is_null(chunk.type):
+            code[offset : offset + len(chunk)] = -1
+            offset += len(chunk)
+            continue
+        coded = _dictionary(chunk)
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
+        values = np.full(len(text), -2, dtype=np.int8)  # -2: not a status
+        values[np.asarray(pc.equal(text, "resident").fill_null(False))] = 1
+        values[np.asarray(pc.equal(text, "non_resident").fill_null(False))] = 0
+        values[np.asarray(pc.equal(text, "").fill_null(True))] = -1
+        # Nulls (no status given) take the extra last slot.
+        indices = np.asarray(coded.indices.fill_null(len(values)).to_numpy())
+        part = np.append(values, np.int8(-1))[indices]
+        if (part == -2).any():
+            row = offset + int(np.argmax(part == -2))
+            raise UserInputError(
+                "Invalid initial_status",
+                f"data row {row + 1} has {column[row].as_py()!r}",
+                "use resident, non_resident, or leave it empty when not known",
+            )
+        code[offset : offset + len(chunk)] = part
+        offset += len(chunk)
     return code
 
 

@@ -124,15 +124,20 @@ def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
 
 def classify_spine(frame: StatFrame, out: Path | None = None) -> dict[str, Any]:
     """Run the residence rule on every spine crossing with the initial statuses above."""
+    # Worked out once: the crossings and the evidence summary both need them.
+    frame.con.execute(
+        f"create or replace temp table spine_initial_status as {initial_statuses_sql(frame)}"
+    )
     crossings = frame.con.sql(
         "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status"
-        f" from crossing c left join ({initial_statuses_sql(frame)}) i using (person_key)"
+        " from crossing c left join spine_initial_status i using (person_key)"
         " order by c.person_key, c.crossing_date, c.record_id"
     ).to_arrow_table()
     result = run_classification(crossings, frame.rule, frame.period_start, frame.period_end)
     target = out or frame.workspace / "integrated" / "residence_event.parquet"
     write_classified(result.table, target)
     sources = frame.con.sql(
-        f"select source, count(*) from ({initial_statuses_sql(frame)}) group by 1 order by 1"
+        "select source, count(*) from spine_initial_status group by 1 order by 1"
     ).fetchall()
+    frame.con.execute("drop table spine_initial_status")
     return {**result.metadata, "initial_status_evidence": {s: int(n) for s, n in sources}}

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from migstats.engine import DuckDBEngine, EngineError, get_engine, grouping, transpile
-from migstats.engine.grouping import chunk_bounds, group_order
+from migstats.engine.grouping import chunk_bounds, group_codes, group_order
 from migstats.errors import MissingExtraError, UserInputError
 
 
@@ -89,6 +89,25 @@ def test_group_order_matches_a_stable_sort(
             assert (a[1], a[2]) < (b[1], b[2])
         else:
             assert firsts[int(b[0])] > firsts[int(a[0])]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [["a", "a", "b"], ["b", "c"]],  # sorted: coded where the key changes
+        [["b", "a", "b"], ["b", "c"]],  # unsorted: hashed
+        [["b", None, "b"], [None, "a"]],  # nulls form one group
+        [[7, 3], [7, 900_000_000_000]],  # sparse integers
+    ],
+    ids=["sorted text", "unsorted text", "nulls", "sparse integers"],
+)
+def test_group_codes_are_equal_exactly_where_the_keys_are(keys: list[list[object]]) -> None:
+    column = pa.chunked_array(keys)
+    codes = group_codes(column).tolist()
+    values = column.to_pylist()
+    for (i, a), (j, b) in itertools.combinations(enumerate(values), 2):
+        assert (codes[i] == codes[j]) == (a == b), (i, j)
+    assert min(codes) >= -1 and max(codes) < len(values)
 
 
 def test_chunks_never_split_a_group() -> None:

@@ -36,6 +36,7 @@ from migstats.stats.frame import StatFrame
 __all__ = [
     "VISITOR_VISAS",
     "classify_spine",
+    "initial_status_table",
     "initial_statuses_sql",
     "residence_permits_sql",
 ]
@@ -122,22 +123,34 @@ def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
     """
 
 
+#: The temporary table of :func:`initial_status_table`.
+INITIAL_STATUS_TABLE = "spine_initial_status"
+
+
+def initial_status_table(frame: StatFrame) -> str:
+    """:func:`initial_statuses_sql` over the whole period, worked out once per frame
+    (the spine's classification, the mobility and the provisional replays all use it);
+    returns the name of the temporary table holding it."""
+    frame.con.execute(
+        f"create temp table if not exists {INITIAL_STATUS_TABLE} as {initial_statuses_sql(frame)}"
+    )
+    return INITIAL_STATUS_TABLE
+
+
 def classify_spine(frame: StatFrame, out: Path | None = None) -> dict[str, Any]:
     """Run the residence rule on every spine crossing with the initial statuses above."""
-    # Worked out once: the crossings and the evidence summary both need them.
-    frame.con.execute(
-        f"create or replace temp table spine_initial_status as {initial_statuses_sql(frame)}"
-    )
+    # A fresh run of the rule: statuses from the data as they are now.
+    frame.con.execute(f"drop table if exists {INITIAL_STATUS_TABLE}")
+    initial = initial_status_table(frame)
     crossings = frame.con.sql(
         "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status"
-        " from crossing c left join spine_initial_status i using (person_key)"
+        f" from crossing c left join {initial} i using (person_key)"
         " order by c.person_key, c.crossing_date, c.record_id"
     ).to_arrow_table()
     result = run_classification(crossings, frame.rule, frame.period_start, frame.period_end)
     target = out or frame.workspace / "integrated" / "residence_event.parquet"
     write_classified(result.table, target)
     sources = frame.con.sql(
-        "select source, count(*) from spine_initial_status group by 1 order by 1"
+        f"select source, count(*) from {initial} group by 1 order by 1"
     ).fetchall()
-    frame.con.execute("drop table spine_initial_status")
     return {**result.metadata, "initial_status_evidence": {s: int(n) for s, n in sources}}

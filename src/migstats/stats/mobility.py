@@ -70,7 +70,12 @@ from migstats.stats.cube import (
 from migstats.stats.departures import Z95
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
-from migstats.stats.initial import RESIDENCE_PURPOSES, VISITOR_VISAS, initial_statuses_sql
+from migstats.stats.initial import (
+    RESIDENCE_PURPOSES,
+    VISITOR_VISAS,
+    initial_status_table,
+    initial_statuses_sql,
+)
 
 __all__ = [
     "CROSSINGS",
@@ -358,7 +363,7 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
         start,
         cutoff,
         (cutoff - dt.timedelta(days=w - 1), cutoff),
-        initial_statuses_sql(frame),
+        f"select * from {initial_status_table(frame)}",
     )
     con.register("mobility_rerun_arrow", rerun)
     day = f"date '{cutoff.isoformat()}'"

@@ -67,7 +67,7 @@ from migstats.stats.cube import TOTAL, ObservationTable, age_sql, broad_age_sql,
 from migstats.stats.departures import Z95, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
-from migstats.stats.initial import VISITOR_VISAS, initial_statuses_sql
+from migstats.stats.initial import VISITOR_VISAS, initial_status_table
 
 __all__ = [
     "REVISION_LAGS",
@@ -127,12 +127,6 @@ class Vintage:
     table: str
 
 
-def _initial_statuses(frame: StatFrame) -> None:
-    frame.con.execute(
-        f"create temp table if not exists provisional_initial as {initial_statuses_sql(frame)}"
-    )
-
-
 def replay(
     frame: StatFrame, cutoff: dt.date, name: str, *, final: Vintage | None = None
 ) -> Vintage:
@@ -150,7 +144,7 @@ def replay(
     share of the travellers; a test checks the two replays are identical.
     """
     con = frame.con
-    _initial_statuses(frame)
+    initial = initial_status_table(frame)
     day = f"date '{cutoff.isoformat()}'"
     since = f"{day} - interval {frame.rule.window_days} day"
     active = (
@@ -162,7 +156,7 @@ def replay(
     )
     crossings = con.sql(
         "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
-        " c.record_id from crossing c left join provisional_initial i using (person_key)"
+        f" c.record_id from crossing c left join {initial} i using (person_key)"
         f" where c.crossing_date <= {day}{active}"
         " order by c.person_key, c.crossing_date, c.record_id"
     ).to_arrow_table()
@@ -177,7 +171,8 @@ def replay(
         else ""
     )
     con.execute(
-        f"create or replace temp table {name} as select record_id, person_id as person_key,"
+        f"drop table if exists {_features_name(name)};"
+        f" create or replace temp table {name} as select record_id, person_id as person_key,"
         " crossing_date, direction, res_status_before::varchar as res_status_before,"
         " is_long_term_migration from provisional_replay_result"
         f" where coalesce(repair::varchar, '') <> 'outside_period'{unchanged}"
@@ -194,6 +189,7 @@ def current(frame: StatFrame, name: str = "provisional_vintage_now") -> Vintage:
     """
     frame.con.execute(
         f"""
+        drop table if exists {_features_name(name)};
         create or replace temp table {name} as
         with c as (
             select record_id, person_key, crossing_date, direction,
@@ -260,6 +256,21 @@ def features_sql(frame: StatFrame, vintage: Vintage) -> str:
     """
 
 
+def _features_name(vintage_table: str) -> str:
+    return f"{vintage_table}_features"
+
+
+def features_table(frame: StatFrame, vintage: Vintage) -> str:
+    """:func:`features_sql` worked out once per vintage (the model's training and its
+    predictions both read it, several times over); returns the temporary table's name.
+    Making a vintage again (:func:`replay`, :func:`current`) drops its features."""
+    name = _features_name(vintage.table)
+    frame.con.execute(
+        f"create temp table if not exists {name} as select * from {features_sql(frame, vintage)}"
+    )
+    return name
+
+
 def _level_columns(level: int) -> list[str]:
     return [c for group in LEVELS[: level + 1] for c in group]
 
@@ -274,7 +285,7 @@ def fit_model(frame: StatFrame, examples: Sequence[tuple[Vintage, Vintage]], nam
     """
     con = frame.con
     parts = [
-        f"select f.*, l.is_long_term_migration::int as y from {features_sql(frame, r)} f"
+        f"select f.*, l.is_long_term_migration::int as y from {features_table(frame, r)} f"
         f" join {labels.table} l using (record_id) where l.is_long_term_migration is not null"
         for r, labels in examples
     ]
@@ -307,7 +318,7 @@ def predict(frame: StatFrame, model: str, vintage: Vintage, name: str) -> None:
         create or replace temp table {name} as
         select *, p * (1 - p) / (n_cell + {k!r}) as rate_var from (
             select u.*, {rate} as p, coalesce(m{last}.n, 0) as n_cell, {cell} as cell
-            from {features_sql(frame, vintage)} u {" ".join(joins)}
+            from {features_table(frame, vintage)} u {" ".join(joins)}
         )
         """
     )

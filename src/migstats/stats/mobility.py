@@ -434,24 +434,27 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
             left join {_permit_holders_sql(frame, last)} h using (person_key)
         ),
         celled as (
+            select *, {_traveller_class_sql(frame)} as traveller_class from positioned
+        ),
+        -- Model cells only for the open crossings: a small share of all of them.
+        open_parts as (
             select *, string_split({_end_cell_sql(frame)}, '|') as end_parts,
-                   string_split({_start_cell_sql(frame, first)}, '|') as start_parts,
-                   {_traveller_class_sql(frame)} as traveller_class
-            from positioned
+                   string_split({_start_cell_sql(frame, first)}, '|') as start_parts
+            from celled where res_status_after = 'unknown'
         ),
         open as (  -- each open crossing's deepest fitted cell, by where it is open
             select c.record_id, 'provisional' as allocation, {end_pick["cell"]} as model_cell,
                    {end_pick["p"]} as p, {end_pick["variance"]} as cell_variance
-            from celled c {end_joins}
-            where c.res_status_after = 'unknown' and c.crossing_date > {last} - interval {w} day
+            from open_parts c {end_joins}
+            where c.crossing_date > {last} - interval {w} day
             union all
             select c.record_id, 'start_of_data', 'start|' || {start_pick["cell"]},
                    {start_pick["p"]}, {start_pick["variance"]}
-            from celled c {start_joins}
-            where c.res_status_after = 'unknown' and c.crossing_date <= {last} - interval {w} day
+            from open_parts c {start_joins}
+            where c.crossing_date <= {last} - interval {w} day
         )
-        select c.* exclude (end_parts, start_parts, spell_days, in_days, last_direction,
-                            new_side_days, on_new_side, permit_held),
+        select c.* exclude (spell_days, in_days, last_direction, new_side_days, on_new_side,
+                            permit_held),
                case c.res_status_after when 'resident' then 1.0 when 'non_resident' then 0.0
                     else coalesce(o.p, 0.5) end as p_resident,
                coalesce(o.allocation, 'decided') as allocation,

@@ -314,8 +314,11 @@ def _person(
             imputed_day[row] = e_day[i - 1]
 
 
-@numba.njit(cache=True, parallel=True)
-def _classify_persons(
+@numba.njit(cache=True, nogil=True)
+def _classify_chunk(
+    c: int,
+    chunks: int,
+    longest: int,
     packed: NDArray[np.int64],
     starts: NDArray[np.int64],
     base: int,
@@ -324,7 +327,6 @@ def _classify_persons(
     window: int,
     threshold: int,
     sort_within: bool,
-    chunks: int,
     codes: NDArray[np.int16],
     date_final: NDArray[np.int32],
     imputed: NDArray[np.bool_],
@@ -332,37 +334,91 @@ def _classify_persons(
     imputed_final: NDArray[np.int32],
     imputed_day: NDArray[np.int32],
 ) -> None:
+    """The persons of chunk ``c`` of ``chunks``, one after another."""
     persons = len(starts) - 1
-    longest = 1
-    for g in range(persons):
-        longest = max(longest, starts[g + 1] - starts[g])
     size = 2 * longest  # at most one imputed crossing per record
+    # Scratch space for one person at a time, allocated once per chunk.
+    e_day = np.empty(size, np.int64)
+    e_arrival = np.empty(size, np.bool_)
+    e_row = np.empty(size, np.int64)
+    p = np.empty(size, np.int64)
+    q = np.empty(size, np.int64)
+    e_after = np.empty(size, np.int8)
+    e_before = np.empty(size, np.int8)
+    e_long = np.empty(size, np.int8)
+    e_after_final = np.empty(size, np.int64)
+    e_final = np.empty(size, np.int64)
+    position = np.empty(longest, np.int64)
+    repair = np.empty(longest, np.int8)
+    for g in range(c * persons // chunks, (c + 1) * persons // chunks):
+        lo, hi = starts[g], starts[g + 1]
+        if hi == lo:
+            continue
+        if sort_within:
+            _order_person(packed, lo, hi)
+        _person(
+            packed, lo, hi, base, start, end, window, threshold,
+            codes, date_final, imputed, imputed_codes, imputed_final, imputed_day,
+            e_day, e_arrival, e_row, p, q, e_after, e_before, e_long, e_after_final,
+            e_final, position, repair,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, parallel=True)
+def _classify_persons(
+    chunks: int,
+    longest: int,
+    packed: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    base: int,
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+    sort_within: bool,
+    codes: NDArray[np.int16],
+    date_final: NDArray[np.int32],
+    imputed: NDArray[np.bool_],
+    imputed_codes: NDArray[np.int16],
+    imputed_final: NDArray[np.int32],
+    imputed_day: NDArray[np.int32],
+) -> None:
+    """Chunks of persons side by side on Numba's thread pool."""
     for c in numba.prange(chunks):
-        # Scratch space for one person at a time, allocated once per chunk.
-        e_day = np.empty(size, np.int64)
-        e_arrival = np.empty(size, np.bool_)
-        e_row = np.empty(size, np.int64)
-        p = np.empty(size, np.int64)
-        q = np.empty(size, np.int64)
-        e_after = np.empty(size, np.int8)
-        e_before = np.empty(size, np.int8)
-        e_long = np.empty(size, np.int8)
-        e_after_final = np.empty(size, np.int64)
-        e_final = np.empty(size, np.int64)
-        position = np.empty(longest, np.int64)
-        repair = np.empty(longest, np.int8)
-        for g in range(c * persons // chunks, (c + 1) * persons // chunks):
-            lo, hi = starts[g], starts[g + 1]
-            if hi == lo:
-                continue
-            if sort_within:
-                _order_person(packed, lo, hi)
-            _person(
-                packed, lo, hi, base, start, end, window, threshold,
-                codes, date_final, imputed, imputed_codes, imputed_final, imputed_day,
-                e_day, e_arrival, e_row, p, q, e_after, e_before, e_long, e_after_final,
-                e_final, position, repair,
-            )  # fmt: skip
+        _classify_chunk(
+            c, chunks, longest, packed, starts, base, start, end, window, threshold,
+            sort_within, codes, date_final, imputed, imputed_codes, imputed_final,
+            imputed_day,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _classify_persons_serial(
+    chunks: int,
+    longest: int,
+    packed: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    base: int,
+    start: int,
+    end: int,
+    window: int,
+    threshold: int,
+    sort_within: bool,
+    codes: NDArray[np.int16],
+    date_final: NDArray[np.int32],
+    imputed: NDArray[np.bool_],
+    imputed_codes: NDArray[np.int16],
+    imputed_final: NDArray[np.int32],
+    imputed_day: NDArray[np.int32],
+) -> None:
+    """The same on the calling thread: safe to call from several Python threads at once
+    (Numba's pool is not re-entrant), for engines that run batches on threads."""
+    for c in range(chunks):
+        _classify_chunk(
+            c, chunks, longest, packed, starts, base, start, end, window, threshold,
+            sort_within, codes, date_final, imputed, imputed_codes, imputed_final,
+            imputed_day,
+        )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -524,10 +580,11 @@ def classify_grouped(
     chunks = 1 if threads == 1 else max(1, min(persons, 64 * numba.get_num_threads()))
     if persons > 0:
         runner = _classify_persons if chunks > 1 else _classify_persons_serial
+        longest = max(1, int(np.diff(grouped.starts).max()))
         runner(
-            grouped.packed, grouped.starts, grouped.base, start, end, window, threshold,
-            not sorted_by_day, chunks, codes, date_final, imputed, imputed_codes,
-            imputed_final, imputed_day,
+            chunks, longest, grouped.packed, grouped.starts, grouped.base, start, end,
+            window, threshold, not sorted_by_day, codes, date_final, imputed,
+            imputed_codes, imputed_final, imputed_day,
         )  # fmt: skip
     return RowResults(codes, date_final, imputed, imputed_codes, imputed_final, imputed_day)
 
@@ -548,8 +605,3 @@ def classify_rows(
         group(person, day, arrival, given),
         start=start, end=end, window=window, threshold=threshold,
     )  # fmt: skip
-
-
-# The same driver without Numba's thread pool, safe to call from several Python threads
-# at once (the pool is not re-entrant); used when batches already run on threads.
-_classify_persons_serial = numba.njit(cache=True, nogil=True)(_classify_persons.py_func)

@@ -33,6 +33,15 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from migstats.residence.initial_status import FIRST_CROSSING, GIVEN, UNKNOWN_SOURCE
+from migstats.residence.repair import (
+    DUPLICATE,
+    MISSING_ARR_IMPUTED,
+    MISSING_DEP_IMPUTED,
+    OUTSIDE_PERIOD,
+)
+from migstats.residence.windows import NO_DATE
+
 __all__ = [
     "NO_DATE",
     "NO_DATE32",
@@ -46,20 +55,17 @@ __all__ = [
     "take_codes",
 ]
 
-#: "No date" in int64 day arrays (as in :mod:`migstats.residence.windows`).
-NO_DATE: Final = -(2**62)
 #: "No date" in the int32 ``date_final`` results.
 NO_DATE32: Final = np.iinfo(np.int32).min
 
-# Repair codes (as in :mod:`migstats.residence.repair`).
-_DUPLICATE: Final = 1
-_MISSING_DEP: Final = 2
-_MISSING_ARR: Final = 3
-_OUTSIDE: Final = 4
-# Initial status sources (as in :mod:`migstats.residence.initial_status`).
-_GIVEN: Final = 0
-_FIRST_CROSSING: Final = 1
-_UNKNOWN_SOURCE: Final = 2
+# The vectorised modules' codes, as compile-time constants of the compiled rule.
+_DUPLICATE: Final = DUPLICATE
+_MISSING_DEP: Final = MISSING_DEP_IMPUTED
+_MISSING_ARR: Final = MISSING_ARR_IMPUTED
+_OUTSIDE: Final = OUTSIDE_PERIOD
+_GIVEN: Final = GIVEN
+_FIRST_CROSSING: Final = FIRST_CROSSING
+_UNKNOWN_SOURCE: Final = UNKNOWN_SOURCE
 
 # A packed row (see `Grouped`): days since the base date in the top bits, so that
 # sorting the values sorts by date then row; then the row; direction; given status + 1.

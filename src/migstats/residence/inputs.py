@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -189,49 +190,61 @@ def crossing_days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.concatenate(days) if days else np.zeros(0, np.int32)
 
 
-def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array) -> None:
-    row = _first_true(bad)
+def _raise_bad_values(
+    column: pa.ChunkedArray | pa.Array,
+    bad: pa.ChunkedArray | pa.Array,
+    title: str,
+    fix: str,
+    offset: int = 0,
+) -> None:
+    """Name the first bad row (``offset`` + its position in ``bad``) and how many in all."""
+    row = offset + _first_true(bad)
     value = column[row].as_py()
     count = pc.sum(bad.cast(pa.int64())).as_py()
     more = f" ({count} rows in all)" if count > 1 else ""
     shown = "an empty value" if value in (None, "") else repr(value)
-    raise UserInputError(
-        "Unparseable crossing_date",
-        f"data row {row + 1} has {shown}{more}",
-        "write dates as YYYY-MM-DD (e.g. 2017-01-31)",
+    raise UserInputError(title, f"data row {row + 1} has {shown}{more}", fix)
+
+
+def _raise_bad_date(column: pa.ChunkedArray | pa.Array, bad: pa.ChunkedArray | pa.Array) -> None:
+    _raise_bad_values(
+        column, bad, "Unparseable crossing_date", "write dates as YYYY-MM-DD (e.g. 2017-01-31)"
     )
+
+
+def _coded_chunks(
+    column: pa.ChunkedArray | pa.Array,
+) -> Iterator[tuple[int, pa.Array, pa.Array]]:
+    """Per chunk: its first row, its dictionary indices and its distinct values trimmed,
+    so that few-valued text is checked and looked up once per value, not per row."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    offset = 0
+    for chunk in chunks:
+        coded = _dictionary(chunk)
+        yield offset, coded.indices, pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string()))
+        offset += len(chunk)
 
 
 def arrival_flags(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Check directions and return True for arrivals."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     flags = np.empty(len(column), dtype=np.bool_)
-    offset = 0
-    for chunk in chunks:
-        # Normalise the chunk's few distinct values, not every row.
-        coded = _dictionary(chunk)
-        values = pc.utf8_upper(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
+    for offset, indices, text in _coded_chunks(column):
+        values = pc.utf8_upper(text)
         is_arrival = pc.equal(values, "ARR").fill_null(False)
         valid = pc.or_(is_arrival, pc.equal(values, "DEP").fill_null(False))
-        indices = coded.indices
         valid_values = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.bool_)
         if not valid_values.all() or indices.null_count:
             bad_codes = pa.array(np.flatnonzero(~valid_values))
-            bad = pc.is_in(indices, value_set=bad_codes).fill_null(True)
-            row = offset + _first_true(bad)
-            value = column[row].as_py()
-            count = pc.sum(bad.cast(pa.int64())).as_py()
-            more = f" ({count} rows in all)" if count > 1 else ""
-            shown = "an empty value" if value in (None, "") else repr(value)
-            raise UserInputError(
+            _raise_bad_values(
+                column,
+                pc.is_in(indices, value_set=bad_codes).fill_null(True),
                 "Invalid direction",
-                f"data row {row + 1} has {shown}{more}",
                 "use ARR for an arrival and DEP for a departure",
+                offset,
             )
         lookup = np.asarray(is_arrival.to_numpy(zero_copy_only=False), dtype=np.bool_)
         codes = np.asarray(indices.to_numpy(zero_copy_only=False))
-        np.take(lookup, codes, out=flags[offset : offset + len(chunk)])
-        offset += len(chunk)
+        np.take(lookup, codes, out=flags[offset : offset + len(indices)])
     return flags
 
 
@@ -245,22 +258,17 @@ def _dictionary(column: pa.Array) -> pa.DictionaryArray:
 
 def _initial(column: pa.ChunkedArray) -> np.ndarray:
     """1 resident, 0 non_resident, -1 not given; checked on each chunk's few values."""
+    if pa.types.is_null(column.type):
+        return np.full(len(column), -1, dtype=np.int8)
     code = np.empty(len(column), dtype=np.int8)
-    offset = 0
-    for chunk in column.chunks:
-        if pa.types.is_null(chunk.type):
-            code[offset : offset + len(chunk)] = -1
-            offset += len(chunk)
-            continue
-        coded = _dictionary(chunk)
-        text = pc.utf8_lower(pc.utf8_trim_whitespace(coded.dictionary.cast(pa.string())))
+    for offset, indices, text in _coded_chunks(column):
+        text = pc.utf8_lower(text)
         values = np.full(len(text), -2, dtype=np.int8)  # -2: not a status
         values[np.asarray(pc.equal(text, "resident").fill_null(False))] = 1
         values[np.asarray(pc.equal(text, "non_resident").fill_null(False))] = 0
         values[np.asarray(pc.equal(text, "").fill_null(True))] = -1
         # Nulls (no status given) take the extra last slot.
-        indices = np.asarray(coded.indices.fill_null(len(values)).to_numpy())
-        part = np.append(values, np.int8(-1))[indices]
+        part = np.append(values, np.int8(-1))[np.asarray(indices.fill_null(len(values)))]
         if (part == -2).any():
             row = offset + int(np.argmax(part == -2))
             raise UserInputError(
@@ -268,8 +276,7 @@ def _initial(column: pa.ChunkedArray) -> np.ndarray:
                 f"data row {row + 1} has {column[row].as_py()!r}",
                 "use resident, non_resident, or leave it empty when not known",
             )
-        code[offset : offset + len(chunk)] = part
-        offset += len(chunk)
+        code[offset : offset + len(indices)] = part
     return code
 
 

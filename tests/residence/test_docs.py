@@ -16,6 +16,8 @@ MODULES = [
     "migstats.residence.histories",
     "migstats.residence.initial_status",
     "migstats.residence.inputs",
+    "migstats.residence.kernel",
+    "migstats.residence.packing",
     "migstats.residence.persons",
     "migstats.residence.repair",
     "migstats.residence.rule",

@@ -20,7 +20,8 @@ from migstats.residence.histories import (
     classify_histories_vectorised,
     unpack_codes,
 )
-from migstats.residence.kernel import NO_DATE32, classify_rows, group
+from migstats.residence.kernel import NO_DATE32, classify_rows
+from migstats.residence.packing import group
 
 RULES = st.sampled_from(
     [ResidenceRule(), ResidenceRule.option_a(), ResidenceRule(window_days=30, threshold_days=20)]

@@ -31,14 +31,8 @@ from migstats.residence.inputs import (
     canonical_crossings,
     parse_date,
 )
-from migstats.residence.kernel import (
-    NO_DATE32,
-    RowResults,
-    classify_grouped,
-    code_histogram,
-    group,
-    take_codes,
-)
+from migstats.residence.kernel import NO_DATE32, RowResults, classify_grouped
+from migstats.residence.packing import code_histogram, group, take_codes
 from migstats.residence.repair import REPAIR_NAMES
 from migstats.residence.rule import INITIAL_SOURCES, REPAIR_CODES, STATUS_NAMES, ResidenceRule
 

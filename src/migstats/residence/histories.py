@@ -24,7 +24,8 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from migstats.residence.initial_status import initial_status
-from migstats.residence.kernel import NO_DATE32, Grouped, classify_grouped, pack_rows
+from migstats.residence.kernel import NO_DATE32, classify_grouped
+from migstats.residence.packing import Grouped, pack_rows
 from migstats.residence.persons import person_rows
 from migstats.residence.repair import (
     DUPLICATE,

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from migstats.residence.initial_status import FIRST_CROSSING, GIVEN, UNKNOWN_SOURCE
+from migstats.residence.packing import DAY_SHIFT, ROW_MASK, ROW_SHIFT, Grouped, group
 from migstats.residence.repair import (
     DUPLICATE,
     MISSING_ARR_IMPUTED,
@@ -45,14 +46,9 @@ from migstats.residence.windows import NO_DATE
 __all__ = [
     "NO_DATE",
     "NO_DATE32",
-    "Grouped",
     "RowResults",
     "classify_grouped",
     "classify_rows",
-    "code_histogram",
-    "group",
-    "pack_rows",
-    "take_codes",
 ]
 
 #: "No date" in the int32 ``date_final`` results.
@@ -66,13 +62,6 @@ _OUTSIDE: Final = OUTSIDE_PERIOD
 _GIVEN: Final = GIVEN
 _FIRST_CROSSING: Final = FIRST_CROSSING
 _UNKNOWN_SOURCE: Final = UNKNOWN_SOURCE
-
-# A packed row (see `Grouped`): days since the base date in the top bits, so that
-# sorting the values sorts by date then row; then the row; direction; given status + 1.
-_DAY_SHIFT: Final = 34
-_ROW_SHIFT: Final = 3
-_ROW_BITS: Final = 31
-_ROW_MASK: Final = (1 << _ROW_BITS) - 1
 
 #: Rows above which a person's crossings are ordered by a merge sort, not an insertion
 #: sort (which is quickest for the short, nearly sorted histories of almost everyone).
@@ -112,11 +101,6 @@ def _pack(before: int, after: int, long_term: int, repair: int, source: int, fir
         | (source << 9)
         | (first << 11)
     )
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_row(row: int, day: int, arrival: bool, given: int, base: int) -> int:
-    return ((day - base) << _DAY_SHIFT) | (row << _ROW_SHIFT) | (int(arrival) << 2) | (given + 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -198,9 +182,9 @@ def _person(
     given_status = -1
     for j in range(lo, hi):
         value = packed[j]
-        row = (value >> _ROW_SHIFT) & _ROW_MASK
+        row = (value >> ROW_SHIFT) & ROW_MASK
         given_status = max(given_status, (value & 3) - 1)
-        d = (value >> _DAY_SHIFT) + base
+        d = (value >> DAY_SHIFT) + base
         a = (value >> 2) & 1 == 1
         if d < start or d > end:
             repair[j - lo] = _OUTSIDE
@@ -295,7 +279,7 @@ def _person(
 
     # 5. Results per input row, in input order; imputed crossings beside their row.
     for j in range(lo, hi):
-        row = (packed[j] >> _ROW_SHIFT) & _ROW_MASK
+        row = (packed[j] >> ROW_SHIFT) & ROW_MASK
         fix = repair[j - lo]
         first = 1 if j == lo else 0
         if fix == _OUTSIDE:
@@ -307,7 +291,7 @@ def _person(
             kept_after = e_after[i]
             codes[row] = _pack(kept_after, kept_after, 0, fix, source, first)
             if kept_after >= 0:
-                date_final[row] = max(e_after_final[i], (packed[j] >> _DAY_SHIFT) + base)
+                date_final[row] = max(e_after_final[i], (packed[j] >> DAY_SHIFT) + base)
             else:
                 date_final[row] = NO_DATE32
             continue
@@ -425,135 +409,6 @@ def _classify_persons_serial(
             sort_within, codes, date_final, imputed, imputed_codes, imputed_final,
             imputed_day,
         )  # fmt: skip
-
-
-@numba.njit(cache=True, nogil=True)
-def _group_by_counting(
-    person: NDArray[np.int64],
-    groups: int,
-    day: NDArray[np.int32],
-    arrival: NDArray[np.bool_],
-    given: NDArray[np.int8],
-    base: int,
-    packed: NDArray[np.int64],
-) -> NDArray[np.int64]:
-    counts = np.zeros(groups + 1, np.int64)
-    for code in person:
-        counts[code + 1] += 1
-    starts = np.cumsum(counts)
-    fill = starts[:-1].copy()
-    for row in range(len(person)):  # ascending rows: each group keeps input order
-        code = person[row]
-        packed[fill[code]] = _pack_row(row, day[row], arrival[row], given[row], base)
-        fill[code] += 1
-    return starts
-
-
-@numba.njit(cache=True, parallel=True)
-def take_codes(table: NDArray[np.int8], codes: NDArray[np.int16]) -> NDArray[np.int8]:
-    """``table[:, codes]``: each row of ``table`` looked up by every code, in one pass.
-
-    >>> take_codes(np.array([[0, 1], [5, 6]], np.int8), np.array([1, 1, 0], np.int16)).tolist()
-    [[1, 1, 0], [6, 6, 5]]
-    """
-    fields = table.shape[0]
-    out = np.empty((fields, len(codes)), np.int8)
-    for i in numba.prange(len(codes)):
-        code = codes[i]
-        for f in range(fields):
-            out[f, i] = table[f, code]
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def code_histogram(codes: NDArray[np.int16], size: int) -> NDArray[np.int64]:
-    """How many rows carry each code below ``size`` (``np.bincount`` without the copy
-    to 64-bit indices).
-
-    >>> code_histogram(np.array([2, 0, 2], np.int16), 4).tolist()
-    [1, 0, 2, 0]
-    """
-    counts = np.zeros(size, np.int64)
-    for code in codes:
-        counts[code] += 1
-    return counts
-
-
-@dataclass(frozen=True)
-class Grouped:
-    """Rows grouped by person: person ``g`` is ``packed[starts[g]:starts[g + 1]]``.
-
-    Each row travels as one 64-bit value (date since ``base``, row, direction and given
-    status, see :func:`pack_rows`), so the rule reads a person's rows side by side in
-    memory instead of gathering them from three columns all over the input.
-    """
-
-    packed: NDArray[np.int64]
-    starts: NDArray[np.int64]
-    base: int
-
-
-def _check_packable(rows: int, day: NDArray[np.int32]) -> int:
-    if rows >= 1 << _ROW_BITS:
-        raise ValueError(
-            f"{rows:,} crossings in one process: at most {(1 << _ROW_BITS) - 1:,}; "
-            "use the Spark engine, which classifies batches of persons"
-        )
-    base = int(day.min()) if len(day) else 0
-    if len(day) and int(day.max()) - base >= 1 << (63 - _DAY_SHIFT):
-        raise ValueError("crossing dates span more days than the rule can hold")
-    return base
-
-
-def pack_rows(
-    day: NDArray[np.int32], arrival: NDArray[np.bool_], given: NDArray[np.int8]
-) -> tuple[NDArray[np.int64], int]:
-    """Rows in their given order as packed values, and the base date.
-
-    >>> packed, base = pack_rows(np.array([10, 12], np.int32), np.array([True, False]),
-    ...                          np.array([-1, 1], np.int8))
-    >>> base, [int(v >> 34) for v in packed], [int(v >> 3 & 0x7FFFFFFF) for v in packed]
-    (10, [0, 2], [0, 1])
-    """
-    base = _check_packable(len(day), day)
-    packed = (day.astype(np.int64) - base) << _DAY_SHIFT
-    packed |= np.arange(len(day), dtype=np.int64) << _ROW_SHIFT
-    packed |= arrival.astype(np.int64) << 2
-    packed |= given.astype(np.int64) + 1
-    return packed, base
-
-
-def group(
-    person: NDArray[np.int64],
-    day: NDArray[np.int32],
-    arrival: NDArray[np.bool_],
-    given: NDArray[np.int8],
-) -> Grouped:
-    """Rows grouped by person code (a counting sort, stable: each person's rows in input
-    order) and packed (see :class:`Grouped`).
-
-    >>> g = group(np.array([2, 0, 2, 0]), np.array([5, 6, 7, 8], np.int32),
-    ...           np.ones(4, np.bool_), np.full(4, -1, np.int8))
-    >>> [int(v >> 3 & 0x7FFFFFFF) for v in g.packed], g.starts.tolist()
-    ([1, 3, 0, 2], [0, 2, 2, 4])
-    """
-    person = np.ascontiguousarray(person, dtype=np.int64)
-    if len(person) and int(person.min()) < 0:
-        raise ValueError("person codes must be non-negative")
-    day = np.ascontiguousarray(day, dtype=np.int32)
-    base = _check_packable(len(person), day)
-    groups = int(person.max()) + 1 if len(person) else 0
-    packed = np.empty(len(person), np.int64)
-    starts = _group_by_counting(
-        person,
-        groups,
-        day,
-        np.ascontiguousarray(arrival, dtype=np.bool_),
-        np.ascontiguousarray(given, dtype=np.int8),
-        base,
-        packed,
-    )
-    return Grouped(packed, starts, base)
 
 
 def classify_grouped(

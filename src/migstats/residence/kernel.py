@@ -411,6 +411,15 @@ def _classify_persons_serial(
         )  # fmt: skip
 
 
+@numba.njit(cache=True, nogil=True)
+def _longest(starts: NDArray[np.int64]) -> int:
+    """The most rows of any one person (``np.diff(starts).max()`` without its copy)."""
+    most = 1
+    for g in range(len(starts) - 1):
+        most = max(most, starts[g + 1] - starts[g])
+    return most
+
+
 def classify_grouped(
     grouped: Grouped,
     *,
@@ -441,7 +450,7 @@ def classify_grouped(
     chunks = 1 if threads == 1 else max(1, min(persons, 64 * numba.get_num_threads()))
     if persons > 0:
         runner = _classify_persons if chunks > 1 else _classify_persons_serial
-        longest = max(1, int(np.diff(grouped.starts).max()))
+        longest = _longest(grouped.starts)
         runner(
             chunks, longest, grouped.packed, grouped.starts, grouped.base, start, end,
             window, threshold, not sorted_by_day, codes, date_final, imputed,

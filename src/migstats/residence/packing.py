@@ -42,7 +42,7 @@ def _pack_row(row: int, day: int, arrival: bool, given: int, base: int) -> int:
     return ((day - base) << DAY_SHIFT) | (row << ROW_SHIFT) | (int(arrival) << 2) | (given + 1)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, parallel=True)
 def _group_by_counting(
     person: NDArray[np.int64],
     groups: int,
@@ -51,16 +51,32 @@ def _group_by_counting(
     given: NDArray[np.int8],
     base: int,
     packed: NDArray[np.int64],
+    blocks: int,
 ) -> NDArray[np.int64]:
-    counts = np.zeros(groups + 1, np.int64)
-    for code in person:
-        counts[code + 1] += 1
-    starts = np.cumsum(counts)
-    fill = starts[:-1].copy()
-    for row in range(len(person)):  # ascending rows: each group keeps input order
-        code = person[row]
-        packed[fill[code]] = _pack_row(row, day[row], arrival[row], given[row], base)
-        fill[code] += 1
+    # A counting sort in `blocks` contiguous blocks of rows side by side: each block
+    # counts its rows per person, block b's rows go after blocks 0..b-1's in each
+    # person's run, so the sort stays stable (each person's rows in input order). The
+    # scatter is bound by memory latency, which threads overlap.
+    n = len(person)
+    edges = np.linspace(0, n, blocks + 1).astype(np.int64)
+    counts = np.zeros((blocks, groups), np.int32)
+    for b in numba.prange(blocks):
+        for row in range(edges[b], edges[b + 1]):
+            counts[b, person[row]] += 1
+    starts = np.empty(groups + 1, np.int64)
+    starts[0] = 0
+    for g in range(groups):
+        at = starts[g]
+        for b in range(blocks):
+            c = counts[b, g]
+            counts[b, g] = at  # from here on: where block b's next row for g goes
+            at += c
+        starts[g + 1] = at
+    for b in numba.prange(blocks):
+        for row in range(edges[b], edges[b + 1]):
+            code = person[row]
+            packed[counts[b, code]] = _pack_row(row, day[row], arrival[row], given[row], base)
+            counts[b, code] += 1
     return starts
 
 
@@ -167,5 +183,6 @@ def group(
         np.ascontiguousarray(given, dtype=np.int8),
         base,
         packed,
+        numba.get_num_threads(),
     )
     return Grouped(packed, starts, base)

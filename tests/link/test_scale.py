@@ -55,11 +55,13 @@ def test_border_records_deduplicate_with_f1_above_099(linked: Linked) -> None:
 
 def test_travellers_across_renewals(linked: Linked) -> None:
     # Pairs of travellers (documents) of one person: the hard part. Issue 5 asks for
-    # 0.99; exact namesakes born on the same day cap it here (see the closing notes).
+    # F1 0.99; measured here 0.9897 (seed 1: 0.9924). What is left is mostly namesakes:
+    # tourists with the same name, birth date, sex and nationality, one visit each.
     scores = linked.border.traveller_scores
     assert scores is not None
     assert scores.recall >= 0.98, scores
-    assert scores.f1 >= 0.97, scores
+    assert scores.precision >= 0.98, scores
+    assert scores.f1 >= 0.985, scores
 
 
 def test_permits_are_placed_on_the_spine(linked: Linked) -> None:

@@ -19,7 +19,7 @@ def link(
     config: Annotated[Path, typer.Option("--config", "-c", help="The project file.")],
     threshold: Annotated[
         float, typer.Option(help="Match weight at or above which two travellers are linked.")
-    ] = 4.0,
+    ] = 5.0,
     retrain: Annotated[
         bool, typer.Option(help="Train the model again even if a saved one matches.")
     ] = False,

@@ -21,6 +21,7 @@ __all__ = [
     "name_comparison",
     "name_part_comparison",
     "presence_comparison",
+    "travel_period_comparison",
 ]
 
 Comparison = dict[str, Any]
@@ -65,7 +66,7 @@ def name_comparison(col: str = "full_name", skeleton: str = "name_skeleton") -> 
     }
 
 
-def name_part_comparison(col: str) -> Comparison:
+def name_part_comparison(col: str, tf_column: str | None = None) -> Comparison:
     """One part of a name (surname, or given names) where sources keep parts apart.
 
     Comparing parts separately keeps a typo in one part from looking like a different
@@ -73,6 +74,10 @@ def name_part_comparison(col: str) -> Comparison:
     ``SCUHBER`` by one swap in a long one. So single edits count as typos only in
     names of six letters or more. The input needs ``<col>_skeleton`` too (see
     :func:`migstats.link.names.name_skeleton`).
+
+    ``tf_column`` names the column whose term frequencies adjust an exact agreement
+    (default ``col`` itself); see :func:`migstats.link.train.within_group_frequencies`
+    for names counted within each nationality.
     """
     a, b = f'"{col}_l"', f'"{col}_r"'
     # The skeleton is a column of the input (computed once per record, not per pair).
@@ -84,9 +89,11 @@ def name_part_comparison(col: str) -> Comparison:
             _level(
                 f"{a} = {b}",
                 f"{col} exact",
-                tf_adjustment_column=col,
+                tf_adjustment_column=tf_column or col,
                 tf_adjustment_weight=1.0,
                 m_probability=0.85,
+                # Frequencies of another column: Splink is told this level is the exact one.
+                **({"disable_tf_exact_match_detection": True} if tf_column else {}),
             ),
             _level(
                 f"{sa} = {sb}",
@@ -165,15 +172,49 @@ def birth_comparison(col: str = "date_of_birth", age: str | None = None) -> Comp
     return {"output_column_name": col, "comparison_levels": levels}
 
 
-def categorical_comparison(col: str) -> Comparison:
-    """A code (sex, nationality): missing, equal, different."""
+def categorical_comparison(col: str, *, term_frequencies: bool = False) -> Comparison:
+    """A code (sex, nationality, visa type): missing, equal, different.
+
+    With ``term_frequencies``, agreeing on a rare code counts for more than agreeing on
+    a common one (two work-visa holders agree by chance far less often than two
+    tourists do).
+    """
     a, b = f'"{col}_l"', f'"{col}_r"'
+    tf = {"tf_adjustment_column": col, "tf_adjustment_weight": 1.0} if term_frequencies else {}
     return {
         "output_column_name": col,
         "comparison_levels": [
             _level(f"{a} is null or {b} is null", f"{col} missing", is_null_level=True),
-            _level(f"{a} = {b}", f"{col} equal", m_probability=0.98),
+            _level(f"{a} = {b}", f"{col} equal", m_probability=0.98, **tf),
             _level("else", f"{col} different", m_probability=0.02),
+        ],
+    }
+
+
+def travel_period_comparison(
+    first: str = "first_crossing", last: str = "last_crossing"
+) -> Comparison:
+    """When two travel documents were used: at the same time, or how far apart.
+
+    A person uses one passport of a nationality at a time, so documents whose periods
+    of use overlap belong to two people; a renewed passport follows the old one after
+    some gap. How long the gaps of real renewals are is left to EM.
+    """
+    fl, fr, ll, lr = (f'"{c}_{s}"' for c in (first, last) for s in ("l", "r"))
+    gap = f"datediff('day', least({ll}, {lr}), greatest({fl}, {fr}))"
+    return {
+        "output_column_name": "travel_period",
+        "comparison_levels": [
+            _level(
+                f"{fl} is null or {fr} is null or {ll} is null or {lr} is null",
+                "period unknown",
+                is_null_level=True,
+            ),
+            _level(f"{gap} < 0", "used at the same time", m_probability=0.001),
+            _level(f"{gap} <= 31", "next used within a month", m_probability=0.3),
+            _level(f"{gap} <= 366", "next used within a year", m_probability=0.3),
+            _level(f"{gap} <= 1096", "next used within three years", m_probability=0.3),
+            _level("else", "more than three years apart", m_probability=0.099),
         ],
     }
 

@@ -37,8 +37,9 @@ from migstats.link.train import (
     m_from_known_matches,
     train_or_load,
     with_fixed_m,
+    within_group_frequencies,
 )
-from migstats.link.travellers import collapse_travellers
+from migstats.link.travellers import UNKNOWN_NATIONALITY, collapse_travellers
 from migstats.sources.read import connect
 
 __all__ = ["BorderLinkage", "LinkSettings", "deduplicate_border"]
@@ -54,7 +55,7 @@ class LinkSettings:
     within this many weight units of the threshold go to clerical review.
     """
 
-    threshold_match_weight: float = 4.0
+    threshold_match_weight: float = 5.0
     review_band: float = 4.0
     max_pairs_for_u: float = 2e6
     seed: int = 42
@@ -131,13 +132,23 @@ def deduplicate_border(
     travellers = collapse_travellers(con, "border")
     con.execute(
         "create or replace table traveller_input as select traveller_id as unique_id,"
-        " 'border' as source_dataset, * exclude (traveller_id) from traveller"
+        " 'border' as source_dataset, * exclude (traveller_id, nationality),"
+        # A nationality stated unknown is no evidence either way.
+        f" nullif(nationality, '{UNKNOWN_NATIONALITY}') as nationality from traveller"
+    )
+    # Names are as common as they are within the traveller's nationality.
+    frequencies = tuple(
+        within_group_frequencies(con, "traveller_input", part, "nationality")
+        for part in ("surname", "given_names")
     )
     timings["travellers"] = time.perf_counter() - start
 
     t = time.perf_counter()
     _prepare_known_matches(con)
     spec = dedup_model()
+    # One passport of a nationality at a time: documents used at the same time are two
+    # people (a rule, not something for EM to weigh).
+    spec = with_fixed_m(spec, "travel_period", {"used at the same time": 1e-4})
     spec = with_fixed_m(
         spec,
         "date_of_birth",
@@ -155,6 +166,7 @@ def deduplicate_border(
         retrain=cfg.retrain,
         max_pairs=cfg.max_pairs_for_u,
         seed=cfg.seed,
+        term_frequencies=frequencies,
     )
     timings["train"] = time.perf_counter() - t
 
@@ -167,7 +179,8 @@ def deduplicate_border(
     con.execute(
         "create or replace table traveller_pair as select unique_id_l, unique_id_r,"
         " match_weight, match_probability, full_name_l, full_name_r, date_of_birth_l,"
-        " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r"
+        " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r, visa_type_l,"
+        " visa_type_r, first_crossing_l, first_crossing_r, last_crossing_l, last_crossing_r"
         f" from {predictions.physical_name}"
     )
     candidates = count_candidate_pairs(con, spec, ["traveller_input"])
@@ -202,7 +215,15 @@ def deduplicate_border(
         review_file,
         low=low,
         high=cfg.threshold_match_weight + cfg.review_band,
-        columns=("full_name", "date_of_birth", "sex", "nationality"),
+        columns=(
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "nationality",
+            "visa_type",
+            "first_crossing",
+            "last_crossing",
+        ),
     )
     links = int(
         con.sql(

@@ -31,6 +31,7 @@ __all__ = [
     "permit_model",
     "train_or_load",
     "with_fixed_m",
+    "within_group_frequencies",
 ]
 
 logger = logging.getLogger(__name__)
@@ -89,13 +90,22 @@ def dedup_model() -> ModelSpec:
     """Traveller deduplication (travellers are collapsed crossings, one per document).
 
     Border records keep surname and given names apart, so they are compared apart.
+    Names are common or rare *within a nationality* (WANG is rare among all travellers
+    but common among Chinese ones, and nearly all candidates share a nationality), so an
+    exact name counts by its frequency within the nationality (the
+    ``<part>_in_nationality`` keys, see :func:`within_group_frequencies`) and the
+    nationality by its own frequency: together, the frequency of that name in that
+    nationality. The visa type, by its frequency too, and when each document was used
+    (:func:`~migstats.link.comparisons.travel_period_comparison`) tell namesakes apart.
     """
     comps = [
-        comparisons.name_part_comparison("surname"),
-        comparisons.name_part_comparison("given_names"),
+        comparisons.name_part_comparison("surname", "surname_in_nationality"),
+        comparisons.name_part_comparison("given_names", "given_names_in_nationality"),
         comparisons.birth_comparison(),
         comparisons.categorical_comparison("sex"),
-        comparisons.categorical_comparison("nationality"),
+        comparisons.categorical_comparison("nationality", term_frequencies=True),
+        comparisons.categorical_comparison("visa_type", term_frequencies=True),
+        comparisons.travel_period_comparison(),
     ]
     return ModelSpec(
         name="border_dedup",
@@ -239,9 +249,48 @@ def count_candidate_pairs(
     return int(sum(r["marginal_comparison_count"] for r in records))
 
 
+def _register_frequencies(linker: Any, db_api: Any, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        linker.table_management.register_term_frequency_lookup(db_api.register(f"tf_{key}"), key)
+
+
 def model_path(models_dir: Path, spec: ModelSpec) -> Path:
     """Where the trained model of ``spec`` is kept: name, version and fingerprint."""
     return models_dir / f"{spec.name}.v{MODEL_VERSION}.{spec.fingerprint()}.json"
+
+
+def within_group_frequencies(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, group: str
+) -> str:
+    """Term frequencies of ``column`` within each ``group``, for Splink; returns the key.
+
+    Adds column ``<column>_in_<group>`` (``group|value``) to ``table`` and creates table
+    ``tf_<column>_in_<group>`` with each key's share of its group's non-null values:
+    the chance that a record of that group carries the value. Register it with
+    :func:`train_or_load` (``term_frequencies``) and name the key as a comparison
+    level's ``tf_adjustment_column``.
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("create table t as select * from (values ('CHN', 'WANG'),"
+    ...     " ('CHN', 'WANG'), ('CHN', 'LI'), ('GBR', 'WANG')) v(nationality, surname)")
+    >>> within_group_frequencies(con, "t", "surname", "nationality")
+    'surname_in_nationality'
+    >>> con.sql("select surname_in_nationality, round(tf_surname_in_nationality, 2)"
+    ...         " from tf_surname_in_nationality order by 1").fetchall()
+    [('CHN|LI', 0.33), ('CHN|WANG', 0.67), ('GBR|WANG', 1.0)]
+    """
+    key = f"{column}_in_{group}"
+    con.execute(
+        f"alter table {table} add column if not exists {key} varchar;"
+        f" update {table} set {key} = case when {column} is not null"
+        f" then concat(coalesce({group}, ''), '|', {column}) end"
+    )
+    con.execute(
+        f"create or replace table tf_{key} as select {key}, count(*)::double"
+        f" / sum(count(*)) over (partition by any_value({group})) as tf_{key}"
+        f" from {table} where {key} is not null group by {key}"
+    )
+    return key
 
 
 def train_or_load(
@@ -253,12 +302,15 @@ def train_or_load(
     retrain: bool = False,
     max_pairs: float = 2e6,
     seed: int = 42,
+    term_frequencies: tuple[str, ...] = (),
 ) -> Any:
     """A Splink linker on ``tables`` (relations in ``con``) with a trained model.
 
     If ``models_dir`` holds a model trained on the same specification it is loaded
     (unless ``retrain``); otherwise the model is trained and saved there.
-    Returns the :class:`splink.Linker`.
+    ``term_frequencies`` names keys whose frequencies were computed beforehand (table
+    ``tf_<key>``, see :func:`within_group_frequencies`) rather than by Splink over all
+    records. Returns the :class:`splink.Linker`.
     """
     from splink import DuckDBAPI, Linker
 
@@ -268,8 +320,11 @@ def train_or_load(
     path = model_path(models_dir, spec) if models_dir is not None else None
     if path is not None and path.exists() and not retrain:
         logger.info("%s: reusing trained model %s", spec.name, path)
-        return Linker(source, json.loads(path.read_text("utf-8")), log_level=None)
+        linker = Linker(source, json.loads(path.read_text("utf-8")), log_level=None)
+        _register_frequencies(linker, db_api, term_frequencies)
+        return linker
     linker = Linker(source, dict(spec.settings), log_level=None)
+    _register_frequencies(linker, db_api, term_frequencies)
     linker.training.estimate_probability_two_random_records_match(
         list(spec.deterministic_rules), recall=spec.deterministic_recall
     )

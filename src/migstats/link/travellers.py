@@ -2,8 +2,12 @@
 
 Every crossing made on one travel document of one nationality belongs to one
 traveller (the document number is a keyed pseudonym, so equality is all we can use
-and all we need). Collapsing crossings into travellers first means the probabilistic
-model compares tens of thousands of travellers instead of millions of crossings.
+and all we need). A crossing whose nationality is unknown (uncoded, or stated unknown,
+``XXX``) on a document seen with exactly one known nationality belongs to that
+document's traveller: otherwise one mis-keyed nationality on a departure card would
+split a trip into two travellers for the model to find again. Collapsing crossings
+into travellers first means the probabilistic model compares tens of thousands of
+travellers instead of millions of crossings.
 
 A traveller's attributes are the value recorded most often on its crossings (ties go
 to the smallest value, so runs are reproducible); typos and transliteration variants
@@ -35,13 +39,17 @@ TRAVELLER_COLUMNS = (
     "given_names_skeleton",
     "sex",
     "date_of_birth",
+    "visa_type",
     "first_crossing",
     "last_crossing",
     "crossings",
     "name_variants",
 )
 
-_VOTED = ("surname", "given_names", "sex", "date_of_birth")
+_VOTED = ("surname", "given_names", "sex", "date_of_birth", "visa_type")
+
+#: ISO 3166 / ICAO code for a nationality stated as unknown.
+UNKNOWN_NATIONALITY = "XXX"
 
 
 def traveller_id_sql(document: str = "document_no", nationality: str = "nationality_iso3") -> str:
@@ -56,8 +64,8 @@ def collapse_travellers(
 
     ``border`` names a relation in ``con`` with the harmonised border columns
     (``record_id``, ``document_no``, ``nationality_iso3``, ``surname``, ``given_names``,
-    ``sex``, ``date_of_birth``, ``crossing_date``, ``direction``). Returns the number of
-    travellers.
+    ``sex``, ``date_of_birth``, ``crossing_date``, ``direction``, and ``visa_type`` where
+    the extract has one). Returns the number of travellers.
 
     >>> con = duckdb.connect()
     >>> _ = con.execute(
@@ -72,13 +80,26 @@ def collapse_travellers(
     >>> con.sql("select full_name, crossings, name_variants from traveller").fetchall()
     [('MOHAMED HOSSAIN', 3, 2)]
     """
-    tid = traveller_id_sql()
+    has_visa = "visa_type" in con.sql(f"select * from {border} limit 0").columns
+    visa = "b.visa_type" if has_visa else "null::varchar as visa_type"
+    unknown = f"(b.nationality_iso3 is null or b.nationality_iso3 = '{UNKNOWN_NATIONALITY}')"
+    nationality = (
+        f"case when {unknown} then coalesce(k.nationality, b.nationality_iso3)"
+        " else b.nationality_iso3 end"
+    )
     con.execute(
-        f"create or replace table {table}_crossing as select record_id, {tid} as traveller_id,"
-        " document_no, nationality_iso3 as nationality, crossing_date, direction,"
-        f" {normalised_name('surname')} as surname, {normalised_name('given_names')}"
-        " as given_names, sex, date_of_birth"
-        f" from {border} where document_no is not null"
+        f"create or replace table {table}_crossing as"
+        # Documents seen with one known nationality only.
+        " with known as (select document_no, any_value(nationality_iso3) as nationality"
+        f" from {border} where document_no is not null and nationality_iso3 is not null"
+        f" and nationality_iso3 <> '{UNKNOWN_NATIONALITY}' group by document_no"
+        " having count(distinct nationality_iso3) = 1)"
+        f" select b.record_id, {traveller_id_sql('b.document_no', nationality)} as traveller_id,"
+        f" b.document_no, {nationality} as nationality, b.crossing_date, b.direction,"
+        f" {normalised_name('b.surname')} as surname, {normalised_name('b.given_names')}"
+        f" as given_names, b.sex, b.date_of_birth, {visa}"
+        f" from {border} b left join known k using (document_no)"
+        " where b.document_no is not null"
     )
     votes = []
     for col in _VOTED:
@@ -100,7 +121,7 @@ def collapse_travellers(
         f" {full} as full_name, {name_skeleton(full)} as name_skeleton,"
         f" {name_skeleton('surname')} as surname_skeleton,"
         f" {name_skeleton('given_names')} as given_names_skeleton, sex, date_of_birth,"
-        " first_crossing, last_crossing, crossings, name_variants"
+        " visa_type, first_crossing, last_crossing, crossings, name_variants"
         f" from base {joins} order by traveller_id"
     )
     row = con.sql(f"select count(*) from {table}").fetchall()

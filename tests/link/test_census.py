@@ -79,6 +79,26 @@ def test_one_to_one_keeps_pairs_best_for_both_sides() -> None:
     assert links == [("c1", "s1"), ("c3", "s3")]
 
 
+def test_pairs_a_little_below_the_threshold_need_no_close_rival() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "create table p as select * from (values"
+        # Alone on both sides, 1.5 below the threshold: linked.
+        " ('census','c5','spine','s5', 3.5, 0.9),"
+        # Census record c6 has a rival within 1 of its best: not linked.
+        " ('census','c6','spine','s6', 4.0, 0.9), ('census','c6','spine','s7', 3.5, 0.9),"
+        # Spine person s8's rival is 1.5 weaker: linked.
+        " ('census','c8','spine','s8', 4.0, 0.9), ('census','c9','spine','s8', 2.5, 0.8),"
+        # 2.5 below the threshold, alone: too weak all the same.
+        " ('census','c10','spine','s10', 2.5, 0.8))"
+        " v(source_dataset_l, unique_id_l, source_dataset_r, unique_id_r, match_weight,"
+        " match_probability)"
+    )
+    one_to_one_links(con, "p", 5.0)
+    links = con.sql("select record_id, person_key from census_link order by 1").fetchall()
+    assert links == [("c5", "s5"), ("c8", "s8")]
+
+
 @pytest.fixture(scope="module")
 def census(linked: object, harmonised: Path) -> CensusLink:
     night = load_config(harmonised / "project.yaml").period.census_night

@@ -14,9 +14,10 @@ Steps:
    citizenship, age at census night, and presence on census night (the last crossing
    on or before census night is an arrival);
 2. the model: trained (or reloaded) and run on census foreigners against candidates;
-3. one-to-one links: a pair is kept when it is above the threshold and is the best
-   pair of both its census record and its spine person (a census counts a person
-   once, and a spine person is one person);
+3. one-to-one links: a pair is kept when it is the best pair of both its census
+   record and its spine person (a census counts a person once, and a spine person is
+   one person) and above the threshold, or a little below it with no close rival on
+   either side (see :func:`one_to_one_links`);
 4. ``integrated/census_person.parquet``: every census foreigner's ``record_id`` with
    the linked ``person_key`` (null when unlinked), ``match_weight`` and
    ``match_probability``.
@@ -196,25 +197,42 @@ def _prepare_inputs(con: duckdb.DuckDBPyConnection, census: Path) -> int:
     return int(con.sql("select count(*) from census_input").fetchall()[0][0])
 
 
-def one_to_one_links(con: duckdb.DuckDBPyConnection, pairs: str, threshold: float) -> None:
-    """Create table ``census_link``: pairs that are best for both sides and above threshold.
+def one_to_one_links(
+    con: duckdb.DuckDBPyConnection,
+    pairs: str,
+    threshold: float,
+    *,
+    unique_band: float = 2.0,
+    margin: float = 1.0,
+) -> None:
+    """Create table ``census_link``: pairs that are best for both sides and convincing.
 
     Ranking both sides (ties broken by id, so the result is reproducible) keeps a
     census record from taking a spine person that fits another census record better.
+    A pair is convincing at or above ``threshold``, or within ``unique_band`` below it
+    when it stands out on both sides: the next best pair of its census record and of
+    its spine person is at least ``margin`` weaker. The model weighs a pair as if
+    drawn at random; a pair with no rival on either side is likelier than that. (At
+    national scale most census workers have no date of birth, only an age, and a
+    common name: the weight of a true pair is then 3 to 5.)
     """
     con.execute(
         "create or replace table census_link as with p as (select"
         " case when source_dataset_l = 'census' then unique_id_l else unique_id_r end"
         " as record_id,"
         " case when source_dataset_l = 'census' then unique_id_r else unique_id_l end"
-        f" as person_key, match_weight, match_probability from {pairs}"
-        f" where match_weight >= {threshold}),"
-        " ranked as (select *, row_number() over (partition by record_id"
-        " order by match_weight desc, person_key) as census_rank,"
-        " row_number() over (partition by person_key"
-        " order by match_weight desc, record_id) as spine_rank from p)"
+        f" as person_key, match_weight, match_probability from {pairs}),"
+        " ranked as (select *, row_number() over by_census as census_rank,"
+        " row_number() over by_spine as spine_rank,"
+        " lead(match_weight) over by_census as census_next,"
+        " lead(match_weight) over by_spine as spine_next from p"
+        " window by_census as (partition by record_id order by match_weight desc, person_key),"
+        " by_spine as (partition by person_key order by match_weight desc, record_id))"
         " select record_id, person_key, match_weight, match_probability from ranked"
-        " where census_rank = 1 and spine_rank = 1"
+        f" where census_rank = 1 and spine_rank = 1 and (match_weight >= {threshold}"
+        f" or (match_weight >= {threshold - unique_band}"
+        f" and coalesce(census_next, '-inf'::double) <= match_weight - {margin}"
+        f" and coalesce(spine_next, '-inf'::double) <= match_weight - {margin}))"
     )
 
 

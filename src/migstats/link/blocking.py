@@ -80,14 +80,20 @@ def dedup_training_rules() -> list[Rule]:
 def census_prediction_rules() -> list[Rule]:
     """Census person and border person pairs to score.
 
-    Citizenship plus the name skeleton catches a misreported age; citizenship plus
-    the age (the spine's computed at census night) catches a misspelt name; the date
-    of birth, where the census has one, catches a changed citizenship. Sex is left out
-    of every rule, so a sex coding error costs weight, not the pair.
+    Citizenship plus the name skeleton catches a misreported age; citizenship, the age
+    (the spine's computed at census night) and the skeleton's first letter catch a
+    misspelt name (a misspelling rarely hits the first letter; without it, every
+    census worker of an age meets every spine worker of that age and nationality:
+    184M pairs at national scale instead of 23M, for 55 more true pairs of 118,000);
+    the date of birth, where the census has one, catches a changed citizenship. Sex is
+    left out of every rule, so a sex coding error costs weight, not the pair.
     """
     return [
         _on("nationality", "name_skeleton"),
-        _on("nationality", "age"),
+        _sql(
+            'l."nationality" = r."nationality" and l."age" = r."age"'
+            ' and left(l."name_skeleton", 1) = left(r."name_skeleton", 1)'
+        ),
         _on("date_of_birth"),
     ]
 

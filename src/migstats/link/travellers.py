@@ -101,17 +101,22 @@ def collapse_travellers(
         f" from {border} b left join known k using (document_no)"
         " where b.document_no is not null"
     )
-    votes = []
     for col in _VOTED:
-        votes.append(
-            f"voted_{col} as (select traveller_id, first({col} order by n desc, {col})"
-            f" as {col} from (select traveller_id, {col}, count(*) as n"
-            f" from {table}_crossing where {col} is not null group by all) group by all)"
+        # The most frequent value, ties to the smallest. Plain hash aggregates and a
+        # join, one statement per attribute: an ordered aggregate (first(... order by))
+        # over the national 21M crossings ran out of a 12 GB memory cap.
+        con.execute(
+            f"create or replace temp table voted_{col} as with counts as"
+            f" (select traveller_id, {col}, count(*) as n from {table}_crossing"
+            f" where {col} is not null group by all),"
+            " top as (select traveller_id, max(n) as n from counts group by traveller_id)"
+            f" select traveller_id, min({col}) as {col} from counts join top"
+            " using (traveller_id, n) group by traveller_id"
         )
     joins = " ".join(f"left join voted_{c} using (traveller_id)" for c in _VOTED)
     full = joined_name("given_names", "surname")
     con.execute(
-        f"create or replace table {table} as with {', '.join(votes)},"
+        f"create or replace table {table} as with"
         " base as (select traveller_id, any_value(document_no) as document_no,"
         " any_value(nationality) as nationality, min(crossing_date) as first_crossing,"
         " max(crossing_date) as last_crossing, count(*) as crossings,"
@@ -124,6 +129,8 @@ def collapse_travellers(
         " visa_type, first_crossing, last_crossing, crossings, name_variants"
         f" from base {joins} order by traveller_id"
     )
+    for col in _VOTED:
+        con.execute(f"drop table voted_{col}")
     row = con.sql(f"select count(*) from {table}").fetchall()
     count = int(row[0][0])
     skipped = con.sql(f"select count(*) from {border} where document_no is null").fetchall()

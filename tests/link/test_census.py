@@ -62,40 +62,49 @@ def test_candidates_presence_name_and_age(tmp_path: Path) -> None:
     ]
 
 
-def test_one_to_one_keeps_pairs_best_for_both_sides() -> None:
+def _one_to_one(pairs: list[tuple[str, str, str, str, float, float]]) -> list[tuple]:
+    """Census links (threshold 5) from scored pairs as Splink writes them."""
     con = duckdb.connect()
     con.execute(
-        "create table p as select * from (values"
-        " ('census','c1','spine','s1', 9.0, 0.99), ('census','c2','spine','s1', 7.0, 0.9),"
-        " ('census','c2','spine','s2', 6.0, 0.8), ('spine','s3','census','c3', 8.0, 0.95),"
-        " ('census','c4','spine','s4', 1.0, 0.6))"
-        " v(source_dataset_l, unique_id_l, source_dataset_r, unique_id_r, match_weight,"
-        " match_probability)"
+        "create table p (source_dataset_l varchar, unique_id_l varchar,"
+        " source_dataset_r varchar, unique_id_r varchar, match_weight double,"
+        " match_probability double)"
     )
+    con.executemany("insert into p values (?, ?, ?, ?, ?, ?)", pairs)
     one_to_one_links(con, "p", 5.0)
-    links = con.sql("select record_id, person_key from census_link order by 1").fetchall()
+    return con.sql("select record_id, person_key from census_link order by 1").fetchall()
+
+
+def test_one_to_one_keeps_pairs_best_for_both_sides() -> None:
+    links = _one_to_one(
+        [
+            ("census", "c1", "spine", "s1", 9.0, 0.99),
+            ("census", "c2", "spine", "s1", 7.0, 0.9),
+            ("census", "c2", "spine", "s2", 6.0, 0.8),
+            ("spine", "s3", "census", "c3", 8.0, 0.95),
+            ("census", "c4", "spine", "s4", 1.0, 0.6),
+        ]
+    )
     # c2's best (s1) is c1's, so c2 stays unlinked this round rather than take s1;
     # c4's pair is below the threshold; s3/c3 is read from either side.
     assert links == [("c1", "s1"), ("c3", "s3")]
 
 
 def test_pairs_a_little_below_the_threshold_need_no_close_rival() -> None:
-    con = duckdb.connect()
-    con.execute(
-        "create table p as select * from (values"
-        # Alone on both sides, 1.5 below the threshold: linked.
-        " ('census','c5','spine','s5', 3.5, 0.9),"
-        # Census record c6 has a rival within 1 of its best: not linked.
-        " ('census','c6','spine','s6', 4.0, 0.9), ('census','c6','spine','s7', 3.5, 0.9),"
-        # Spine person s8's rival is 1.5 weaker: linked.
-        " ('census','c8','spine','s8', 4.0, 0.9), ('census','c9','spine','s8', 2.5, 0.8),"
-        # 2.5 below the threshold, alone: too weak all the same.
-        " ('census','c10','spine','s10', 2.5, 0.8))"
-        " v(source_dataset_l, unique_id_l, source_dataset_r, unique_id_r, match_weight,"
-        " match_probability)"
+    links = _one_to_one(
+        [
+            # Alone on both sides, 1.5 below the threshold: linked.
+            ("census", "c5", "spine", "s5", 3.5, 0.9),
+            # Census record c6 has a rival within 1 of its best: not linked.
+            ("census", "c6", "spine", "s6", 4.0, 0.9),
+            ("census", "c6", "spine", "s7", 3.5, 0.9),
+            # Spine person s8's rival is 1.5 weaker: linked.
+            ("census", "c8", "spine", "s8", 4.0, 0.9),
+            ("census", "c9", "spine", "s8", 2.5, 0.8),
+            # 2.5 below the threshold, alone: too weak all the same.
+            ("census", "c10", "spine", "s10", 2.5, 0.8),
+        ]
     )
-    one_to_one_links(con, "p", 5.0)
-    links = con.sql("select record_id, person_key from census_link order by 1").fetchall()
     assert links == [("c5", "s5"), ("c8", "s8")]
 
 

@@ -171,7 +171,7 @@ class CountryCoder:
 
     def _rules(self, text: str, key: str) -> Decision | None:
         if key in _UNKNOWN:
-            return Decision("XXX", RULE, 1.0, rule="stated unknown")
+            return Decision(ref.NOT_STATED, RULE, 1.0, rule="stated unknown")
         compact = _compact().get(key.replace(" ", ""))
         if compact:
             if len(compact) == 1:

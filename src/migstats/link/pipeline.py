@@ -39,7 +39,8 @@ from migstats.link.train import (
     with_fixed_m,
     within_group_frequencies,
 )
-from migstats.link.travellers import UNKNOWN_NATIONALITY, collapse_travellers
+from migstats.link.travellers import collapse_travellers
+from migstats.refdata.countries import NOT_STATED
 from migstats.sources.read import connect
 
 __all__ = ["BorderLinkage", "LinkSettings", "deduplicate_border"]
@@ -134,7 +135,7 @@ def deduplicate_border(
         "create or replace table traveller_input as select traveller_id as unique_id,"
         " 'border' as source_dataset, * exclude (traveller_id, nationality),"
         # A nationality stated unknown is no evidence either way.
-        f" nullif(nationality, '{UNKNOWN_NATIONALITY}') as nationality from traveller"
+        f" nullif(nationality, '{NOT_STATED}') as nationality from traveller"
     )
     # Names are as common as they are within the traveller's nationality.
     frequencies = tuple(

@@ -21,6 +21,7 @@ import logging
 import duckdb
 
 from migstats.link.names import joined_name, name_skeleton, normalised_name
+from migstats.refdata.countries import NOT_STATED
 
 __all__ = ["TRAVELLER_COLUMNS", "collapse_travellers", "traveller_id_sql"]
 
@@ -47,9 +48,6 @@ TRAVELLER_COLUMNS = (
 )
 
 _VOTED = ("surname", "given_names", "sex", "date_of_birth", "visa_type")
-
-#: ISO 3166 / ICAO code for a nationality stated as unknown.
-UNKNOWN_NATIONALITY = "XXX"
 
 
 def traveller_id_sql(document: str = "document_no", nationality: str = "nationality_iso3") -> str:
@@ -82,7 +80,7 @@ def collapse_travellers(
     """
     has_visa = "visa_type" in con.sql(f"select * from {border} limit 0").columns
     visa = "b.visa_type" if has_visa else "null::varchar as visa_type"
-    unknown = f"(b.nationality_iso3 is null or b.nationality_iso3 = '{UNKNOWN_NATIONALITY}')"
+    unknown = f"(b.nationality_iso3 is null or b.nationality_iso3 = '{NOT_STATED}')"
     nationality = (
         f"case when {unknown} then coalesce(k.nationality, b.nationality_iso3)"
         " else b.nationality_iso3 end"
@@ -92,7 +90,7 @@ def collapse_travellers(
         # Documents seen with one known nationality only.
         " with known as (select document_no, any_value(nationality_iso3) as nationality"
         f" from {border} where document_no is not null and nationality_iso3 is not null"
-        f" and nationality_iso3 <> '{UNKNOWN_NATIONALITY}' group by document_no"
+        f" and nationality_iso3 <> '{NOT_STATED}' group by document_no"
         " having count(distinct nationality_iso3) = 1)"
         f" select b.record_id, {traveller_id_sql('b.document_no', nationality)} as traveller_id,"
         f" b.document_no, {nationality} as nationality, b.crossing_date, b.direction,"

@@ -40,6 +40,7 @@ from importlib import resources
 import pycountry
 
 __all__ = [
+    "NOT_STATED",
     "VALID_FROM",
     "VALID_TO",
     "VERSION",
@@ -63,6 +64,10 @@ VALID_FROM: date = date(2024, 9, 1)
 
 VALID_TO: date | None = None
 """Last day of validity; ``None`` while the version is current."""
+
+NOT_STATED: str = "XXX"
+"""The code of a nationality stated as unknown (ICAO Doc 9303's person of unspecified
+nationality)."""
 
 _PACKAGE = "migstats.refdata"
 

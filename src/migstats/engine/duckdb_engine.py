@@ -51,12 +51,22 @@ class DuckDBEngine(Engine):
     ) -> None:
         self.threads = threads or os.cpu_count() or 1
         self.batch_rows = batch_rows
-        self._spill_dir = tempfile.mkdtemp(prefix="migstats-duckdb-")
-        self._con = duckdb.connect()
-        self._con.execute(f"SET threads = {int(self.threads)}")
-        self._con.execute(f"SET temp_directory = '{self._spill_dir}'")
-        if memory_limit:
-            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._memory_limit = memory_limit
+        self._spill_dir: str | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        # Opened on first use: the residence rule runs in process and never needs it.
+        if self._connection is None:
+            self._spill_dir = tempfile.mkdtemp(prefix="migstats-duckdb-")
+            con = duckdb.connect()
+            con.execute(f"SET threads = {int(self.threads)}")
+            con.execute(f"SET temp_directory = '{self._spill_dir}'")
+            if self._memory_limit:
+                con.execute(f"SET memory_limit = '{self._memory_limit}'")
+            self._connection = con
+        return self._connection
 
     def sql(self, query: str, tables: Mapping[str, pa.Table]) -> pa.Table:
         names = list(tables)
@@ -118,5 +128,9 @@ class DuckDBEngine(Engine):
         return np.asarray(result.column(0).to_numpy(), dtype=np.int64)
 
     def close(self) -> None:
-        self._con.close()
-        shutil.rmtree(self._spill_dir, ignore_errors=True)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._spill_dir is not None:
+            shutil.rmtree(self._spill_dir, ignore_errors=True)
+            self._spill_dir = None

@@ -18,6 +18,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from migstats.residence.numba_target import load_target
+
 __all__ = [
     "DAY_SHIFT",
     "ROW_MASK",
@@ -168,6 +170,7 @@ def group(
     >>> [int(v >> 3 & 0x7FFFFFFF) for v in g.packed], g.starts.tolist()
     ([1, 3, 0, 2], [0, 2, 2, 4])
     """
+    load_target()
     person = np.ascontiguousarray(person, dtype=np.int64)
     if len(person) and int(person.min()) < 0:
         raise ValueError("person codes must be non-negative")

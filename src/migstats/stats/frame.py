@@ -64,6 +64,8 @@ class StatFrame:
     sources: dict[str, str] = field(default_factory=dict)
     #: Tables built so far in this run, by id (later table modules may use them).
     tables: dict[str, Any] = field(default_factory=dict)
+    #: Results of shared steps that more than one table needs, by step (built once).
+    built: dict[str, Any] = field(default_factory=dict)
 
     def has(self, view: str) -> bool:
         """Whether the input view exists (its source was in the workspace)."""

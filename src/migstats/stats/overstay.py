@@ -101,6 +101,7 @@ __all__ = [
     "VISA_ON_ARRIVAL_DAYS",
     "build",
     "build_overstayers",
+    "ensure_overstayers",
     "evaluate",
     "observed_references",
     "weights_sql",
@@ -302,7 +303,9 @@ def build_overstayers(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> dict
         "select reference, count(*) from overstay_present where authorised_until is null"
         f" and coalesce(visa_type, '') not in ({no_visa}) group by 1 order by 1"
     ).fetchall()
-    return {"stays_with_unknown_authorisation": {str(r): int(n) for r, n in unknown}}
+    counts = {"stays_with_unknown_authorisation": {str(r): int(n) for r, n in unknown}}
+    frame.built["overstayers"] = (grace_days, counts)
+    return counts
 
 
 def _continue_renewals(frame: StatFrame) -> None:
@@ -404,10 +407,19 @@ def _dimensions() -> dict[str, str]:
     }
 
 
+def ensure_overstayers(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> dict[str, Any]:
+    """:func:`build_overstayers` unless the frame's tables are already built with
+    ``grace_days`` (the census coverage and tables 5.x both need them); its counts."""
+    done = frame.built.get("overstayers")
+    if done is not None and done[0] == grace_days:
+        return dict(done[1])
+    return build_overstayers(frame, grace_days=grace_days)
+
+
 def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[ObservationTable]:
     """Tables 5.1 (indicator) and 5.2 (estimate); see the module docstring."""
     con = frame.con
-    counts = build_overstayers(frame, grace_days=grace_days)
+    counts = ensure_overstayers(frame, grace_days=grace_days)
     found_in_census = _add_found_in_census(frame)
     coverage = census_coverage(frame) if found_in_census else None
     dims = _dimensions()
@@ -516,6 +528,8 @@ def _add_found_in_census(frame: StatFrame) -> int:
     (module docstring); returns how many rows were added."""
     if not _has_table(frame, "population_status"):
         return 0
+    # Replaced, not added again, when the tables are built a second time.
+    frame.con.execute(f"delete from overstayer where person_key like '{HOLDER_PREFIX}%'")
     frame.con.execute(
         f"""
         insert into overstayer

@@ -45,9 +45,13 @@ def _workspace(tmp_path: Path) -> Path:
             # Already linked to the spine: takes no part.
             {"record_id": "C3", "full_name": "Anil Perera", "date_of_birth": d(1980, 1, 1),
              "age": 42, "sex": "M", "citizenship_iso3": "LKA"},
-            # Two holders share this key: ambiguous, not linked.
+            # Two holders share this key and birth date: one worker who renewed the
+            # passport, linked to the holder with the latest permit.
             {"record_id": "C4", "full_name": "Ram Thapa", "date_of_birth": d(1995, 2, 2),
              "age": 27, "sex": "M", "citizenship_iso3": "NPL"},
+            # Age only, and two holders of that age born on different days: namesakes.
+            {"record_id": "C6", "full_name": "Bikash Rai", "date_of_birth": None,
+             "age": 30, "sex": "M", "citizenship_iso3": "NPL"},
             # A citizen: never a permit holder.
             {"record_id": "C5", "full_name": "Ali Ibrahim", "date_of_birth": d(1990, 5, 1),
              "age": 32, "sex": "M", "citizenship_iso3": "MDV"},
@@ -57,7 +61,7 @@ def _workspace(tmp_path: Path) -> Path:
     _write(
         tmp_path / "integrated" / "census_person.parquet",
         [{"record_id": r, "person_key": "P9" if r == "C3" else None}
-         for r in ("C1", "C2", "C3", "C4", "C5")],
+         for r in ("C1", "C2", "C3", "C4", "C5", "C6")],
         pa.schema([("record_id", pa.string()), ("person_key", pa.string())]),
     )  # fmt: skip
     permit_schema = pa.schema(
@@ -86,7 +90,12 @@ def _workspace(tmp_path: Path) -> Path:
             {"permit_id": "W5", "worker_name": "RAM THAPA", "document_no": "h4",
              "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M", **OLD},
             {"permit_id": "W6", "worker_name": "RAM THAPA", "document_no": "h5",
-             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M", **OLD},
+             "nationality_iso3": "NPL", "date_of_birth": d(1995, 2, 2), "sex": "M",
+             "valid_from": d(2018, 3, 1), "valid_to": d(2020, 2, 28)},
+            {"permit_id": "W8", "worker_name": "BIKASH RAI", "document_no": "h7",
+             "nationality_iso3": "NPL", "date_of_birth": d(1992, 1, 5), "sex": "M", **OLD},
+            {"permit_id": "W9", "worker_name": "BIKASH RAI", "document_no": "h8",
+             "nationality_iso3": "NPL", "date_of_birth": d(1991, 12, 1), "sex": "M", **OLD},
             # On the spine already: takes no part even though it matches C1's key.
             {"permit_id": "W7", "worker_name": "MOHAMMED RAHMAN", "document_no": "h6",
              "nationality_iso3": "BGD", "date_of_birth": d(1990, 5, 1), "sex": "M", **OLD},
@@ -95,7 +104,7 @@ def _workspace(tmp_path: Path) -> Path:
     )  # fmt: skip
     _write(
         tmp_path / "integrated" / "work_permits_person.parquet",
-        [{"permit_id": f"W{i}", "person_key": "P7" if i == 7 else None} for i in range(1, 8)],
+        [{"permit_id": f"W{i}", "person_key": "P7" if i == 7 else None} for i in range(1, 10)],
         pa.schema([("permit_id", pa.string()), ("person_key", pa.string())]),
     )
     return tmp_path
@@ -110,10 +119,11 @@ def test_holders_are_found_by_birth_date_then_age(tmp_path: Path) -> None:
         ("C1", "W1", "name+birth+sex+nationality"),
         ("C1", "W2", "name+birth+sex+nationality"),
         ("C2", "W3", "name+age+sex+nationality"),
+        ("C4", "W6", "name+birth+sex+nationality"),
     }
-    assert {r["holder"] for r in rows} == {"h1|BGD", "h2|IND"}
-    # C1, C2 and C4 are foreigners off the spine; holders h1..h5 are off it too.
-    assert (link.census_unlinked, link.holders_unplaced, link.linked) == (3, 5, 2)
+    assert {r["holder"] for r in rows} == {"h1|BGD", "h2|IND", "h5|NPL"}
+    # C1, C2, C4 and C6 are foreigners off the spine; holders h1..h5, h7, h8 are too.
+    assert (link.census_unlinked, link.holders_unplaced, link.linked) == (4, 7, 3)
 
 
 def test_a_spine_namesake_takes_the_census_record_away(tmp_path: Path) -> None:
@@ -136,7 +146,7 @@ def test_a_spine_namesake_takes_the_census_record_away(tmp_path: Path) -> None:
     link = link_census_holders(workspace, "MDV", NIGHT, START)
     assert link is not None
     linked = {r["record_id"] for r in pq.read_table(link.output_file).to_pylist()}
-    assert linked == {"C1"}
+    assert linked == {"C1", "C4"}
 
 
 def test_holders_with_a_permit_in_the_data_take_no_part(tmp_path: Path) -> None:
@@ -152,7 +162,7 @@ def test_holders_with_a_permit_in_the_data_take_no_part(tmp_path: Path) -> None:
     link = link_census_holders(workspace, "MDV", NIGHT, START)
     assert link is not None
     linked = {r["record_id"] for r in pq.read_table(link.output_file).to_pylist()}
-    assert linked == {"C1"}
+    assert linked == {"C1", "C4"}
 
 
 def test_without_census_links_nothing_is_linked(tmp_path: Path) -> None:

@@ -15,6 +15,13 @@ with the date of birth; then, for census records giving only an age (most do), w
 the holder's age on census night. Census records already linked to the spine and
 holders already placed on it take no part.
 
+A worker who renewed a passport is two holders (holders are passports) with the same
+name, sex, nationality and date of birth. A census record matching several holders
+that all share one date of birth, none of them matching another census record and
+no spine person competing, is that worker: it is linked to the holder with the latest
+permit, and the older passports are set aside (linking both would count the worker
+twice). Holders with different dates of birth are namesakes: no link.
+
 Writes ``integrated/census_holder.parquet``: ``record_id`` (census), ``holder``
 (pseudonymised passport + nationality, as in :func:`migstats.link.travellers.
 traveller_id_sql`), ``permit_id`` (one row per permit of the holder) and ``link_rule``.
@@ -107,7 +114,8 @@ def link_census_holders(
             f"""
             create temp table holder_permit as
             select {traveller_id_sql("p.document_no", "p.nationality_iso3")} as holder,
-                   p.permit_id, p.worker_name, p.date_of_birth, p.sex, p.nationality_iso3
+                   p.permit_id, p.worker_name, p.date_of_birth, p.sex, p.nationality_iso3,
+                   p.valid_to
             from read_parquet('{permits}') p
             join read_parquet('{permit_links}') l using (permit_id)
             where l.person_key is null and p.document_no is not null
@@ -134,11 +142,17 @@ def link_census_holders(
             " union all select * from spine_key"
         )
         con.execute("create temp table pair (record_id varchar, holder varchar, link_rule varchar)")
+        # Holders linked, or set aside as the older passports of a linked worker.
+        con.execute("create temp table taken (holder varchar)")
         for rule, keys in RULES.items():
             census_left = "(select * from census_key where id not in (select record_id from pair))"
-            right_left = "(select * from candidate where id not in (select holder from pair))"
-            matches = unique_matches(census_left, right_left, keys)
-            con.execute(f"insert into pair select left_id, right_id, '{rule}' from ({matches})")
+            right_left = "(select * from candidate where id not in (select holder from taken))"
+            matches = unique_matches(census_left, right_left, keys, several_right=True)
+            con.execute(
+                f"create or replace temp table rule_pair as {_one_worker_sql(matches)};"
+                f" insert into pair select record_id, holder, '{rule}' from rule_pair where kept;"
+                " insert into taken select holder from rule_pair"
+            )
         con.execute(f"delete from pair where starts_with(holder, '{SPINE_PREFIX}')")
         con.execute(
             """
@@ -169,6 +183,35 @@ def link_census_holders(
         link.holders_unplaced,
     )
     return link
+
+
+def _one_worker_sql(matches: str) -> str:
+    """SQL for the ``matches`` (left_id, right_id) that are one worker per census record:
+    ``record_id``, ``holder``, ``kept`` (the holder with the latest permit). A record
+    with several candidates that include a spine person or disagree on the date of
+    birth is left out (namesakes)."""
+    return f"""
+        with birth as (
+            select id, max(date_of_birth) as date_of_birth from candidate group by 1
+        ),
+        last_permit as (select holder, max(valid_to) as last_valid from holder_permit group by 1),
+        judged as (
+            select m.left_id as record_id, m.right_id as holder,
+                   count(*) over w as candidates,
+                   bool_or(starts_with(m.right_id, '{SPINE_PREFIX}')) over w as spine,
+                   count(b.date_of_birth) over w = count(*) over w
+                     and min(b.date_of_birth) over w = max(b.date_of_birth) over w
+                     as one_birth,
+                   row_number() over (w order by l.last_valid desc nulls last, m.right_id) = 1
+                     as kept
+            from ({matches}) m
+            left join birth b on b.id = m.right_id
+            left join last_permit l on l.holder = m.right_id
+            window w as (partition by m.left_id)
+        )
+        select record_id, holder, kept from judged
+        where candidates = 1 or (one_birth and not spine)
+    """
 
 
 def _spine_namesakes(

@@ -91,7 +91,8 @@ class StatFrame:
 def _event_view(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     # ``seq`` keeps the order of same-day crossings as the rule saw them.
     con.execute(
-        "create or replace view event as select person_id as person_key, crossing_date,"
+        "create or replace view event as select record_id, person_id as person_key,"
+        " crossing_date,"
         " direction, res_status_before::varchar as res_status_before,"
         " res_status_after::varchar as res_status_after, is_long_term_migration,"
         " date_final, repair::varchar as repair, file_row_number as seq"

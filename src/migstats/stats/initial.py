@@ -143,10 +143,12 @@ def classify_spine(frame: StatFrame, out: Path | None = None) -> dict[str, Any]:
     frame.con.execute(f"drop table if exists {INITIAL_STATUS_TABLE}")
     initial = initial_status_table(frame)
     crossings = frame.con.sql(
-        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status"
-        f" from crossing c left join {initial} i using (person_key)"
+        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
+        f" c.record_id from crossing c left join {initial} i using (person_key)"
         " order by c.person_key, c.crossing_date, c.record_id"
     ).to_arrow_table()
+    # The record id rides along (the rule keeps input columns), so the tables join the
+    # results to their crossings by it.
     result = run_classification(crossings, frame.rule, frame.period_start, frame.period_end)
     target = out or frame.workspace / "integrated" / "residence_event.parquet"
     write_classified(result.table, target)

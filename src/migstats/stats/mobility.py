@@ -332,25 +332,14 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
     con.execute(
         """
         create or replace temp table mobility_record as
-        with ev as (
-            select person_key, crossing_date, direction, res_status_before, res_status_after,
-                   is_long_term_migration, repair, seq,
-                   row_number() over (partition by person_key, crossing_date, direction
-                                      order by seq) as k
-            from event
-        ),
-        rec as (
-            select record_id, person_key, crossing_date, direction, visa_type, purpose,
-                   row_number() over (partition by person_key, crossing_date, direction
-                                      order by record_id) as k
-            from crossing
-        )
         -- A duplicate is the same crossing recorded twice; outside-period records are
         -- not classified. Neither is a crossing of the period.
-        select ev.* exclude (k), rec.record_id, rec.visa_type, rec.purpose,
+        select ev.person_key, ev.crossing_date, ev.direction, ev.res_status_before,
+               ev.res_status_after, ev.is_long_term_migration, ev.repair, ev.seq,
+               ev.record_id, rec.visa_type, rec.purpose,
                p.citizenship, p.sex, p.date_of_birth
-        from ev left join rec using (person_key, crossing_date, direction, k)
-        left join person p using (person_key)
+        from event ev left join crossing rec using (record_id)
+        left join person p on p.person_key = ev.person_key
         where coalesce(ev.repair, '') not in ('duplicate', 'outside_period')
         """
     )

@@ -182,31 +182,14 @@ def replay(
 
 
 def current(frame: StatFrame, name: str = "provisional_vintage_now") -> Vintage:
-    """The ``event`` view (the rule on all the data) as a :class:`Vintage`.
-
-    Events carry no record id: they are matched to crossings by person, date, direction
-    and order within those (the rule keeps the input order, by record id).
-    """
+    """The ``event`` view (the rule on all the data) as a :class:`Vintage`."""
     frame.con.execute(
         f"""
         drop table if exists {_features_name(name)};
         create or replace temp table {name} as
-        with c as (
-            select record_id, person_key, crossing_date, direction,
-                   row_number() over (partition by person_key, crossing_date, direction
-                                      order by record_id) as k
-            from crossing
-        ),
-        e as (
-            select person_key, crossing_date, direction, res_status_before,
-                   is_long_term_migration,
-                   row_number() over (partition by person_key, crossing_date, direction
-                                      order by seq) as k
-            from event where coalesce(repair, '') <> 'outside_period'
-        )
-        select c.record_id, c.person_key, c.crossing_date, c.direction, e.res_status_before,
-               e.is_long_term_migration
-        from c join e using (person_key, crossing_date, direction, k)
+        select record_id, person_key, crossing_date, direction, res_status_before,
+               is_long_term_migration
+        from event where coalesce(repair, '') <> 'outside_period'
         """
     )
     return Vintage(frame.period_end, name)

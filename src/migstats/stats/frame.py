@@ -89,9 +89,13 @@ class StatFrame:
 
 
 def _event_view(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    # Events written before they carried the record id (migstats 0.1 workspaces) still
+    # open; the statistics stage classifies the spine again before using them.
+    names = {r[0] for r in con.sql(f"describe select * from read_parquet('{path}')").fetchall()}
+    record_id = "record_id" if "record_id" in names else "null::varchar as record_id"
     # ``seq`` keeps the order of same-day crossings as the rule saw them.
     con.execute(
-        "create or replace view event as select record_id, person_id as person_key,"
+        f"create or replace view event as select {record_id}, person_id as person_key,"
         " crossing_date,"
         " direction, res_status_before::varchar as res_status_before,"
         " res_status_after::varchar as res_status_after, is_long_term_migration,"

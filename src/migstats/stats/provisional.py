@@ -205,11 +205,18 @@ def features_sql(frame: StatFrame, vintage: Vintage) -> str:
     """
     cutoff = vintage.cutoff.isoformat()
     age = broad_age_sql(age_sql("p.date_of_birth", "v.crossing_date"))
+    start = frame.period_start.isoformat()
+    # The windows run over the travellers with an undecided crossing only (a small share
+    # of them; every other traveller's rows would be numbered and dropped).
     return f"""
-        (with ordered as (
+        (with open_traveller as (
+            select distinct person_key from {vintage.table}
+            where is_long_term_migration is null and crossing_date >= date '{start}'
+        ),
+        ordered as (
             select v.*, coalesce(lead(v.crossing_date) over w, date '{cutoff}' + 1)
                           - v.crossing_date as spell_days
-            from {vintage.table} v
+            from {vintage.table} v semi join open_traveller using (person_key)
             window w as (partition by v.person_key order by v.crossing_date, v.record_id)
         ),
         sides as (
@@ -224,8 +231,7 @@ def features_sql(frame: StatFrame, vintage: Vintage) -> str:
                    case when direction = 'ARR' then in_days
                         else date '{cutoff}' + 1 - crossing_date - in_days end as new_days
             from sides
-            where is_long_term_migration is null
-              and crossing_date >= date '{frame.period_start.isoformat()}'
+            where is_long_term_migration is null and crossing_date >= date '{start}'
         )
         select v.record_id, v.crossing_date, v.direction,
                case when p.citizenship = '{frame.country}' then 'Y' else 'N' end as citizen,

@@ -21,7 +21,8 @@ the visitor "resident" before it. Other sources know better (DOMAIN.md section 3
 5. Otherwise nothing is given and the rule derives it (or leaves it unknown).
 
 Writes ``integrated/residence_event.parquet`` (the rule's output per spine crossing,
-``person_id`` being the ``person_key``) and returns the classification's metadata.
+``person_id`` being the ``person_key``, with the crossing's ``record_id``) and returns
+the classification's metadata.
 """
 
 from __future__ import annotations

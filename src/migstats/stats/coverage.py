@@ -9,7 +9,7 @@ were in the country. With ``c`` the census's coverage of comparable residents, t
 stayers number ``f / c`` for ``f`` found, so ``f (1 - c) / c`` were missed by the
 census as well; the stock and overstay tables add them (Petersen / Chandra
 Sekar-Deming estimator, assuming the census misses these holders as often as other
-foreign workers).
+undocumented workers).
 
 ``c`` is estimated on census night on the residents most like the unseen holders:
 the workers the border data shows in the country after their work visa or permit

@@ -6,6 +6,10 @@ the next. Run on purpose, not in the test suite:
 
     python benchmarks/bench_residence.py                         # 1M, 10M, 100M; both engines
     python benchmarks/bench_residence.py --sizes 1M --engines duckdb   # a quick look
+    python benchmarks/bench_residence.py --sizes 10M --engines duckdb --repeat 5
+
+With ``--repeat N`` each size and engine runs N times (fresh processes) and a median
+row follows: on a shared virtual machine one run can be 30% off.
 
 Inputs are generated once per size into --workdir (reused when present): about eight
 crossings a person over up to 15 years, short trips and long stays, in date order within
@@ -155,11 +159,20 @@ def measure(engine: str, source: Path, target: Path) -> dict[str, float]:
     return figures
 
 
+def _print_row(size: str, engine: str, f: dict[str, float]) -> None:
+    print(
+        f"{size:>6} {engine:>7} {f['read']:7.2f} {f['classify']:7.2f} {f['write']:8.2f} "
+        f"{f['total']:8.2f} {f['rows'] / f['total']:12,.0f} {f['peak_gb']:8.2f}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1M,10M,100M", help="comma-separated, e.g. 1M,10M")
     parser.add_argument("--engines", default="duckdb,spark", help="duckdb, spark or both")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size and engine")
     parser.add_argument(
         "--run", nargs=3, metavar=("ENGINE", "INPUT", "OUTPUT"), help=argparse.SUPPRESS
     )
@@ -181,14 +194,14 @@ def main() -> None:
             print(f"(generated {source} in {time.perf_counter() - started:.0f} s)", flush=True)
         for engine in args.engines.split(","):
             target = args.workdir / f"classified-{label(size)}-{engine}.parquet"
-            f = measure(engine.strip(), source, target)
-            print(
-                f"{label(size):>6} {engine:>7} {f['read']:7.2f} {f['classify']:7.2f} "
-                f"{f['write']:8.2f} {f['total']:8.2f} {f['rows'] / f['total']:12,.0f} "
-                f"{f['peak_gb']:8.2f}",
-                flush=True,
-            )
-            target.unlink(missing_ok=True)
+            runs = []
+            for _ in range(max(1, args.repeat)):
+                runs.append(measure(engine.strip(), source, target))
+                _print_row(label(size), engine, runs[-1])
+                target.unlink(missing_ok=True)
+            if len(runs) > 1:
+                median = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+                _print_row("median", engine, median)
     print(f"cores: {os.cpu_count()}; inputs kept in {args.workdir}")
 
 

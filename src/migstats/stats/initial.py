@@ -31,6 +31,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Final
 
+import pyarrow as pa
+
 from migstats.residence import run_classification, write_classified
 from migstats.stats.frame import StatFrame
 
@@ -40,6 +42,7 @@ __all__ = [
     "initial_status_table",
     "initial_statuses_sql",
     "residence_permits_sql",
+    "spine_crossings",
 ]
 
 #: Border visa types of visitors (non-residents by definition of the visa).
@@ -138,18 +141,29 @@ def initial_status_table(frame: StatFrame) -> str:
     return INITIAL_STATUS_TABLE
 
 
+def spine_crossings(frame: StatFrame, initial: str, where: str = "true") -> pa.Table:
+    """The spine's crossings (alias ``c``) matching ``where``, as the residence rule
+    takes them: ``person_id`` (the person key), ``crossing_date``, ``direction``, the
+    ``initial_status`` from relation ``initial`` and ``record_id``.
+
+    Ordered by person, date and record id: the rule keeps the input order of same-day
+    crossings, so every run of it (the spine's, the replays) orders them alike. The
+    record id rides along (the rule keeps input columns), so tables join the results
+    to their crossings by it.
+    """
+    return frame.con.sql(
+        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
+        f" c.record_id from crossing c left join {initial} i using (person_key)"
+        f" where {where} order by c.person_key, c.crossing_date, c.record_id"
+    ).to_arrow_table()
+
+
 def classify_spine(frame: StatFrame, out: Path | None = None) -> dict[str, Any]:
     """Run the residence rule on every spine crossing with the initial statuses above."""
     # A fresh run of the rule: statuses from the data as they are now.
     frame.con.execute(f"drop table if exists {INITIAL_STATUS_TABLE}")
     initial = initial_status_table(frame)
-    crossings = frame.con.sql(
-        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
-        f" c.record_id from crossing c left join {initial} i using (person_key)"
-        " order by c.person_key, c.crossing_date, c.record_id"
-    ).to_arrow_table()
-    # The record id rides along (the rule keeps input columns), so the tables join the
-    # results to their crossings by it.
+    crossings = spine_crossings(frame, initial)
     result = run_classification(crossings, frame.rule, frame.period_start, frame.period_end)
     target = out or frame.workspace / "integrated" / "residence_event.parquet"
     write_classified(result.table, target)

@@ -75,6 +75,7 @@ from migstats.stats.initial import (
     VISITOR_VISAS,
     initial_status_table,
     initial_statuses_sql,
+    spine_crossings,
 )
 
 __all__ = [
@@ -251,15 +252,12 @@ def _rerun(
     """
     first, last = (f"date '{d.isoformat()}'" for d in (start, end))
     since, until = (f"date '{d.isoformat()}'" for d in active)
-    crossings = frame.con.sql(
-        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
-        " c.record_id"
-        f" from crossing c left join ({initial_sql}) i using (person_key)"
-        f" where c.crossing_date between {first} and {last}"
-        "   and c.person_key in (select person_key from crossing"
-        f"    where crossing_date between {since} and {until})"
-        " order by c.person_key, c.crossing_date, c.record_id"
-    ).to_arrow_table()
+    crossings = spine_crossings(
+        frame,
+        f"({initial_sql})",
+        f"c.crossing_date between {first} and {last} and c.person_key in"
+        f" (select person_key from crossing where crossing_date between {since} and {until})",
+    )
     columns = ("record_id", "res_status_before", "res_status_after", "repair")
     if crossings.num_rows == 0 or start > end:
         return pa.table({c: pa.array([], pa.string()) for c in columns})

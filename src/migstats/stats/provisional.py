@@ -67,7 +67,7 @@ from migstats.stats.cube import TOTAL, ObservationTable, age_sql, broad_age_sql,
 from migstats.stats.departures import Z95, missed_departures
 from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
-from migstats.stats.initial import VISITOR_VISAS, initial_status_table
+from migstats.stats.initial import VISITOR_VISAS, initial_status_table, spine_crossings
 
 __all__ = [
     "REVISION_LAGS",
@@ -154,12 +154,7 @@ def replay(
         if final is not None
         else ""
     )
-    crossings = con.sql(
-        "select c.person_key as person_id, c.crossing_date, c.direction, i.initial_status,"
-        f" c.record_id from crossing c left join {initial} i using (person_key)"
-        f" where c.crossing_date <= {day}{active}"
-        " order by c.person_key, c.crossing_date, c.record_id"
-    ).to_arrow_table()
+    crossings = spine_crossings(frame, initial, f"c.crossing_date <= {day}{active}")
     result = run_classification(crossings, frame.rule, frame.period_start, cutoff).table
     con.register("provisional_replay_result", result)
     unchanged = (
@@ -205,13 +200,15 @@ def features_sql(frame: StatFrame, vintage: Vintage) -> str:
     """
     cutoff = vintage.cutoff.isoformat()
     age = broad_age_sql(age_sql("p.date_of_birth", "v.crossing_date"))
-    start = frame.period_start.isoformat()
+    undecided = (
+        "is_long_term_migration is null"
+        f" and crossing_date >= date '{frame.period_start.isoformat()}'"
+    )
     # The windows run over the travellers with an undecided crossing only (a small share
     # of them; every other traveller's rows would be numbered and dropped).
     return f"""
         (with open_traveller as (
-            select distinct person_key from {vintage.table}
-            where is_long_term_migration is null and crossing_date >= date '{start}'
+            select distinct person_key from {vintage.table} where {undecided}
         ),
         ordered as (
             select v.*, coalesce(lead(v.crossing_date) over w, date '{cutoff}' + 1)
@@ -231,7 +228,7 @@ def features_sql(frame: StatFrame, vintage: Vintage) -> str:
                    case when direction = 'ARR' then in_days
                         else date '{cutoff}' + 1 - crossing_date - in_days end as new_days
             from sides
-            where is_long_term_migration is null and crossing_date >= date '{start}'
+            where {undecided}
         )
         select v.record_id, v.crossing_date, v.direction,
                case when p.citizenship = '{frame.country}' then 'Y' else 'N' end as citizen,

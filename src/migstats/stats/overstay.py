@@ -74,6 +74,13 @@ adds those the census missed by the dual-system estimate of
 expired inside the data period who never crossed (``expired permit (not on spine)``)
 are counted in the metadata only, a weak signal.
 
+**Visitors whose stay began before the data** with no visa or permit on record have
+an unknown authorisation and are left out of 5.1. Most are arrivals that were not
+linked, but some arrived before the data and overstayed. 5.2 adds the share of them
+that the excess of first departures over the unlinked-arrival rate shows to be
+genuine, with its variance (:mod:`migstats.stats.prior_stays`). Cells may therefore
+appear in 5.2 that 5.1 lacks.
+
 >>> sorted(AUTHORISATIONS)
 ['NOT_ON_RECORD', 'PERMIT', 'VISA_ON_ARRIVAL']
 """
@@ -94,6 +101,7 @@ from migstats.stats.evaluate import Check
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import VISITOR_VISAS
 from migstats.stats.population import HOLDER_PREFIX, IN_CENSUS
+from migstats.stats.prior_stays import PriorStays, build_prior_stays
 
 __all__ = [
     "AUTHORISATIONS",
@@ -428,19 +436,39 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
     )
     rate = missed_departures(frame)
     weighted = weights_sql(rate)
-    con.execute(f"create or replace temp table overstayer_weighted as select * from {weighted}")
+    prior = build_prior_stays(frame, grace_days=grace_days)
+    # The observed overstayers with their weights, and the visitors' stays before the
+    # data that may be genuine overstays (weighted by the excess model).
+    con.execute(
+        f"""
+        create or replace temp table overstayer_weighted as
+        select *, true as observed, null::varchar as prior_visa, null::bigint as prior_year
+        from {weighted}
+        union all by name
+        select *, false as observed, 0.0 as missed, 0.0 as at_risk from overstay_prior
+        """
+    )
     aggregates = {
-        "weight": "sum(weight)",
+        "observed": "count(*) filter (where observed)",
+        "weight": "sum(weight) filter (where observed)",
         "missed": "sum(missed)",
         "at_risk": "sum(at_risk)",
         "open": "count(*) filter (where last_record)",
         "found": f"count(*) filter (where person_key like '{HOLDER_PREFIX}%')",
+        "prior": "coalesce(sum(weight) filter (where not observed), 0)",
+        **prior.count_aggregates(),
     }
     weighted_cells = cube(
-        con, "overstayer_weighted", dims, BREAKDOWNS, always=("REF_DATE",), extra=aggregates
+        con,
+        "overstayer_weighted",
+        dims,
+        BREAKDOWNS,
+        always=("REF_DATE",),
+        cell_key="person_key",
+        extra=aggregates,
     )
     columns = {name: weighted_cells.column(name) for name in aggregates}
-    estimate = _estimate(indicator, columns, rate, coverage)
+    estimate = _estimate(weighted_cells, columns, rate, coverage, prior)
     departed = con.sql(
         "select reference, sum(departed)::bigint from overstay_departed group by 1 order by 1"
     ).fetchall()
@@ -478,6 +506,7 @@ def build(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> list[Observation
     estimate_meta = {
         **metadata,
         "undocumented_stayers": coverage.metadata() if coverage else None,
+        "visitors_stays_before_the_data": prior.metadata(),
         "missed_departures": {
             "rate": rate.rate,
             "standard_error": rate.standard_error,
@@ -544,14 +573,16 @@ def _add_found_in_census(frame: StatFrame) -> int:
 
 
 def _estimate(
-    indicator: pa.Table,
+    cells: pa.Table,
     columns: dict[str, pa.ChunkedArray],
     rate: MissedDepartures,
     coverage: CensusCoverage | None = None,
+    prior: PriorStays | None = None,
 ) -> pa.Table:
-    """The indicator's cells corrected, with their 95% intervals (vectorised per cell)."""
-    observed = indicator.column("OBS_VALUE").to_numpy()
-    weight = columns["weight"].to_numpy()
+    """The cells' estimates with their 95% intervals (vectorised per cell). ``cells``:
+    the cube of the weighted overstayers and visitors' stays before the data."""
+    observed = columns["observed"].to_numpy()
+    weight = np.nan_to_num(columns["weight"].to_numpy(zero_copy_only=False))
     missed = columns["missed"].to_numpy()
     at_risk = columns["at_risk"].to_numpy()
     open_arrivals = columns["open"].to_numpy()
@@ -565,10 +596,17 @@ def _estimate(
         unseen_lo, unseen_hi = coverage.unseen_interval(found)
         weight = weight + coverage.unseen(1.0) * found
         lower, upper = lower + unseen_lo, upper + unseen_hi
-    keep = [c for c in indicator.column_names if c != "OBS_VALUE"]
+    if prior is not None and prior.bins:
+        # Plus the visitors whose stay began before the data and was still going on.
+        stayers = columns["prior"].to_numpy()
+        counts = {name: columns[name].to_numpy() for name in prior.count_aggregates()}
+        prior_lo, prior_hi = prior.interval(stayers, counts)
+        weight = weight + stayers
+        lower, upper = lower + prior_lo, upper + prior_hi
+    keep = [c for c in cells.column_names if c in DIMENSIONS or c == "CELL_KEY"]
     return pa.table(
         {
-            **{c: indicator.column(c) for c in keep},
+            **{c: cells.column(c) for c in keep},
             "OBS_VALUE": pa.array(weight, pa.float64()),
             "LOWER": pa.array(np.minimum(lower, weight), pa.float64()),
             "UPPER": pa.array(np.maximum(upper, weight), pa.float64()),

@@ -50,3 +50,25 @@ def test_events_written_before_record_ids_still_open(tmp_path: Path) -> None:
     frame = _frame(tmp_path)
     frame.use_events(_events(tmp_path / "e.parquet", with_record_id=False))
     assert frame.con.sql("select count(*), count(record_id) from event").fetchall() == [(2, 0)]
+
+
+def test_missed_departures_are_counted_once_per_events(tmp_path: Path) -> None:
+    from migstats.stats.departures import missed_departures
+
+    frame = _frame(tmp_path)
+    frame.con.execute("create view person as select 'P1' as person_key, 'DEU' as citizenship")
+    frame.use_events(_events(tmp_path / "e.parquet", with_record_id=True))
+    # One visit, its departure recorded and no arrival after it: nothing followed.
+    first = missed_departures(frame)
+    assert (first.missed, first.arrivals_followed) == (0, 0)
+    assert missed_departures(frame) is first
+    # The same visit, then an arrival with the departure between them missed (imputed).
+    path = tmp_path / "e2.parquet"
+    table = pq.read_table(_events(tmp_path / "e.parquet", with_record_id=True))
+    table = table.set_column(
+        table.schema.get_field_index("repair"), "repair", pa.array([None, "missing_dep_imputed"])
+    ).set_column(table.schema.get_field_index("direction"), "direction", pa.array(["ARR", "ARR"]))
+    pq.write_table(table, path)
+    frame.use_events(path)
+    again = missed_departures(frame)
+    assert (again.missed, again.arrivals_followed) == (1, 1)

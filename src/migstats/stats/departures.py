@@ -71,8 +71,16 @@ def missed_departures(frame: StatFrame, *, citizens: bool | None = False) -> Mis
     """The missed-departure counts over the ``event`` view.
 
     ``citizens``: False (default) counts foreigners' crossings only, True citizens'
-    only, None everybody.
+    only, None everybody. Worked out once per frame and events (four tables need it;
+    each count is a pass over every crossing).
     """
+    done: dict[bool | None, MissedDepartures] = frame.built.setdefault("missed_departures", {})
+    if citizens not in done:
+        done[citizens] = _count_missed(frame, citizens)
+    return done[citizens]
+
+
+def _count_missed(frame: StatFrame, citizens: bool | None) -> MissedDepartures:
     who = ""
     if citizens is not None:
         op = "=" if citizens else "<>"

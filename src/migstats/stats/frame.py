@@ -75,9 +75,13 @@ class StatFrame:
         return bool(rows[0][0])
 
     def use_events(self, path: Path) -> None:
-        """Point the ``event`` view at a residence events file (after classifying)."""
+        """Point the ``event`` view at a residence events file (after classifying).
+
+        Shared results worked out from the previous events are forgotten.
+        """
         _event_view(self.con, path)
         self.sources[path.name] = str(path)
+        self.built.pop("missed_departures", None)
 
     def count(self, sql: str) -> int:
         """The single integer a query returns (``select count(*) ...``)."""

@@ -92,10 +92,17 @@ def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
     visitors = ", ".join(f"'{v}'" for v in VISITOR_VISAS)
     residence = ", ".join(f"'{v}'" for v in RESIDENCE_VISAS)
     return f"""
-        with first_crossing as (
-            select person_key, arg_min(crossing_date, (crossing_date, record_id)) as day,
-                   arg_min(visa_type, (crossing_date, record_id)) as visa_type
+        with first_record as materialized (
+            -- One pass over the crossings: each person's first (day, visa, direction).
+            select person_key,
+                   arg_min({{'day': crossing_date, 'visa_type': visa_type,
+                            'direction': direction}}, (crossing_date, record_id)) as head
             from crossing {window} group by person_key
+        ),
+        first_crossing as (
+            select person_key, head.day as day, head.visa_type as visa_type,
+                   head.direction as direction
+            from first_record
         ),
         permits as ({permit_sql}),
         settled as (
@@ -103,27 +110,22 @@ def initial_statuses_sql(frame: StatFrame, since: dt.date | None = None) -> str:
             group by f.person_key, f.day
             having min(p.valid_from) <= f.day - interval {t} day
                and bool_or(f.day between p.valid_from and p.valid_to + interval 30 day)
-        ),
-        first_direction as (
-            select person_key, arg_min(direction, (crossing_date, record_id)) as direction
-            from crossing {window} group by person_key
         )
         select p.person_key,
                case when p.citizenship = '{frame.country}' then 'resident'
                     when s.person_key is not null then 'resident'
                     when f.visa_type in ({visitors}) then 'non_resident'
-                    when d.direction = 'ARR' and f.visa_type in ({residence})
+                    when f.direction = 'ARR' and f.visa_type in ({residence})
                       then 'non_resident' end
                  as initial_status,
                case when p.citizenship = '{frame.country}' then 'register (citizen)'
                     when s.person_key is not null then 'residence permit'
                     when f.visa_type in ({visitors}) then 'visitor visa'
-                    when d.direction = 'ARR' and f.visa_type in ({residence})
+                    when f.direction = 'ARR' and f.visa_type in ({residence})
                       then 'first entry on a permit'
                     else 'none' end as source
         from person p left join first_crossing f using (person_key)
         left join settled s using (person_key)
-        left join first_direction d using (person_key)
     """
 
 

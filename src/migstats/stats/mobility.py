@@ -412,22 +412,26 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
     end_joins, end_pick = _deepest_cell_sql("mobility_end_cell", "c.end_parts", "e")
     start_joins, start_pick = _deepest_cell_sql("mobility_start_cell", "c.start_parts", "s")
     last, first = f"date '{end.isoformat()}'", f"date '{start.isoformat()}'"
+    # Where travellers stand at the data end (three windows over their crossings) only
+    # matters for the travellers with an open crossing; the windows are per traveller,
+    # so running them over those travellers alone changes nothing.
+    open_travellers = (
+        "(select * from mobility_record where person_key in"
+        " (select person_key from mobility_record where res_status_after = 'unknown'))"
+    )
     con.execute(
         f"""
         create or replace temp table {CROSSINGS} as
         with positioned as (
             select p.*, h.person_key is not null as permit_held
-            from ({_position_sql("mobility_record", last)}) p
+            from ({_position_sql(open_travellers, last)}) p
             left join {_permit_holders_sql(frame, last)} h using (person_key)
-        ),
-        celled as (
-            select *, {_traveller_class_sql(frame)} as traveller_class from positioned
         ),
         -- Model cells only for the open crossings: a small share of all of them.
         open_parts as (
             select *, string_split({_end_cell_sql(frame)}, '|') as end_parts,
                    string_split({_start_cell_sql(frame, first)}, '|') as start_parts
-            from celled where res_status_after = 'unknown'
+            from positioned where res_status_after = 'unknown'
         ),
         open as (  -- each open crossing's deepest fitted cell, by where it is open
             select c.record_id, 'provisional' as allocation, {end_pick["cell"]} as model_cell,
@@ -440,8 +444,7 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
             from open_parts c {start_joins}
             where c.crossing_date <= {last} - interval {w} day
         )
-        select c.* exclude (spell_days, in_days, last_direction, new_side_days, on_new_side,
-                            permit_held),
+        select c.*, {_traveller_class_sql(frame)} as traveller_class,
                case c.res_status_after when 'resident' then 1.0 when 'non_resident' then 0.0
                     else coalesce(o.p, 0.5) end as p_resident,
                coalesce(o.allocation, 'decided') as allocation,
@@ -450,7 +453,7 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
                  as cell_variance,
                lead(c.crossing_date) over w as next_date,
                lead(c.direction) over w as next_direction
-        from celled c left join open o using (record_id)
+        from mobility_record c left join open o using (record_id)
         window w as (partition by c.person_key order by c.crossing_date, c.seq)
         """
     )

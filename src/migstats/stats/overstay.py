@@ -205,13 +205,15 @@ def build_overstayers(frame: StatFrame, *, grace_days: int = GRACE_DAYS) -> dict
         f"""
         create or replace temp table overstay_stay as
         with foreign_crossing as (
-            select c.person_key, c.crossing_date, c.direction, c.visa_type, c.record_id
+            -- Same-day duplicates once: the record with the lowest id (a hash
+            -- aggregate; a window partition would sort every crossing).
+            select c.person_key, c.crossing_date, c.direction,
+                   arg_min_null(c.visa_type, c.record_id) as visa_type,
+                   min(c.record_id) as record_id
             from crossing c join person p using (person_key)
             where p.citizenship is distinct from '{country}'
               and c.crossing_date between date '{start}' and date '{end}'
-            qualify row_number() over (
-                partition by c.person_key, c.crossing_date, c.direction order by c.record_id
-            ) = 1
+            group by c.person_key, c.crossing_date, c.direction
         ),
         ordered as (
             select *, lead(crossing_date) over w as next_date,

@@ -57,7 +57,7 @@ from migstats.disclosure.structure import (
     additive_equations,
     inconsistent,
 )
-from migstats.disclosure.suppression import FREE, PRIMARY, SECONDARY, suppress
+from migstats.disclosure.suppression import FREE, PRIMARY, SECONDARY, primary, suppress
 from migstats.errors import UserInputError
 from migstats.stats.cube import ObservationTable
 
@@ -218,8 +218,9 @@ def _imported(
     cells: Cells,
     linked: Mapping[str, ObservationTable],
 ) -> np.ndarray[Any, np.dtype[np.str_]] | None:
-    """``CONF_STATUS`` of each cell in the table named by ``pattern_from`` (F where the
-    source has no such cell)."""
+    """``CONF_STATUS`` of each cell in the table named by ``pattern_from``. A cell the
+    source lacks (an estimate may add persons the counts do not show: 5.2's visitors
+    whose stay began before the data) falls back on this table's own threshold."""
     if rule.pattern_from is None:
         return None
     source = linked.get(rule.pattern_from)
@@ -242,6 +243,9 @@ def _imported(
     rows = match_rows(cells, source)
     status = np.full(len(cells), FREE, dtype="<U1")
     status[rows[rows >= 0]] = conf[rows >= 0]
+    uncovered = np.ones(len(cells), dtype=bool)
+    uncovered[rows[rows >= 0]] = False
+    status[uncovered & primary(cells, rule)] = PRIMARY
     return status
 
 

@@ -332,13 +332,20 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
         create or replace temp table mobility_record as
         -- A duplicate is the same crossing recorded twice; outside-period records are
         -- not classified. Neither is a crossing of the period.
+        -- The next crossing comes from a window over the narrow event rows, before
+        -- the wide join (a window sorts every column it carries).
+        with ordered as (
+            select *, lead(crossing_date) over w as next_date,
+                   lead(direction) over w as next_direction
+            from event where coalesce(repair, '') not in ('duplicate', 'outside_period')
+            window w as (partition by person_key order by crossing_date, seq)
+        )
         select ev.person_key, ev.crossing_date, ev.direction, ev.res_status_before,
                ev.res_status_after, ev.is_long_term_migration, ev.repair, ev.seq,
                ev.record_id, rec.visa_type, rec.purpose,
-               p.citizenship, p.sex, p.date_of_birth
-        from event ev left join crossing rec using (record_id)
+               p.citizenship, p.sex, p.date_of_birth, ev.next_date, ev.next_direction
+        from ordered ev left join crossing rec using (record_id)
         left join person p on p.person_key = ev.person_key
-        where coalesce(ev.repair, '') not in ('duplicate', 'outside_period')
         """
     )
     years = _analogue_years(frame)
@@ -450,11 +457,8 @@ def classify_mobility(frame: StatFrame) -> dict[str, Any]:
                coalesce(o.allocation, 'decided') as allocation,
                o.model_cell,
                case when o.record_id is null then 0.0 else coalesce(o.cell_variance, 0.25) end
-                 as cell_variance,
-               lead(c.crossing_date) over w as next_date,
-               lead(c.direction) over w as next_direction
+                 as cell_variance
         from mobility_record c left join open o using (record_id)
-        window w as (partition by c.person_key order by c.crossing_date, c.seq)
         """
     )
     con.unregister("mobility_end_cell")

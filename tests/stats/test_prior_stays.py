@@ -41,13 +41,16 @@ def _first_departures(prefix: str, n: int, day: dt.date) -> list[tuple[Any, ...]
 # Years counted from the data start: 1 = 2020, 2 = 2021, 3 and 4 the baseline (from
 # 2021-12-31, three years of 365 days after the start).
 # Baseline: 99 visits + 1 first departure = 100 departures: r = 1 / 100.
-# Year 1: 94 visits, 5 first departures and one more with a visa on record (counted in
-# the departures, not in the first departures): E = 5 - 100 r = 4, each weighs 4/5.
+# Year 1: 93 visits, 6 first departures (one of an Italian, in no cell of 5.1) and one
+# more with a visa on record (counted in the departures, not in the first departures):
+# E = 6 - 100 r = 5, each weighs 5/6. The Italian's weight goes to the five others (each
+# then stands for 6/5 stays): they weigh 1 each.
 # Year 2: 99 visits + 1 first departure: E = 1 - 1 = 0, weighs 0.
 CROSSINGS = [
     *_visits("base", 99, D(2022, 6, 1)),
     *_first_departures("base_first", 1, D(2022, 8, 1)),
-    *_visits("y1_", 94, D(2020, 6, 1)),
+    *_visits("y1_", 93, D(2020, 6, 1)),
+    ("ita_first", D(2020, 9, 1), "DEP", "TOURIST"),
     *_first_departures("y1_first", 5, D(2020, 9, 1)),
     *_visits("y2_", 99, D(2021, 6, 1)),
     *_first_departures("y2_first", 1, D(2021, 9, 1)),
@@ -65,7 +68,8 @@ def _frame() -> StatFrame:
     keys = sorted({c[0] for c in CROSSINGS})
     con.execute(
         "create table person as select unnest(?) as person_key, 'F' as sex,"
-        " date '1980-01-01' as date_of_birth, 'DEU' as citizenship",
+        " date '1980-01-01' as date_of_birth,"
+        " case when person_key like 'ita%' then 'ITA' else 'DEU' end as citizenship",
         [keys],
     )
     con.execute(
@@ -111,18 +115,24 @@ def _total(table: ObservationTable, reference: str, **codes: str) -> dict[str, A
 def test_excess_first_departures_are_added_to_the_estimate(
     tables: dict[str, ObservationTable],
 ) -> None:
-    # The two observed (the stayer, the lapsed extension), plus the five 2020 first
-    # departures at 4/5 each; the 2021 one weighs 0 and the baseline's is not present.
+    # The two observed (the stayer, the lapsed extension), plus the 2020 excess of 5;
+    # the 2021 first departure weighs 0 and the baseline's is not present.
     assert _total(tables["5.1"], "year_end_2019")["OBS_VALUE"] == 2
     est = _total(tables["5.2"], "year_end_2019")
-    assert est["OBS_VALUE"] == pytest.approx(2 + 4.0)
-    # Variance: years 1 and 2 each wholly in the cell (share 1): f_1 + f_2 = 5 + 1, and
-    # (D_1 + D_2)^2 var(r) = 200^2 * 1 / 100^2 = 4; sd = sqrt(10).
-    half = Z95 * math.sqrt(10)
-    assert est["LOWER"] == pytest.approx(2 + max(4 - half, 0.0))
-    assert est["UPPER"] == pytest.approx(2 + 4 + half)
+    assert est["OBS_VALUE"] == pytest.approx(2 + 5.0)
+    # Variance: years 1 and 2 each wholly in the cell (share 1): f_1 + f_2 = 6 + 1, and
+    # (D_1 + D_2)^2 var(r) = 200^2 * 1 / 100^2 = 4; sd = sqrt(11).
+    half = Z95 * math.sqrt(11)
+    assert est["LOWER"] == pytest.approx(2 + max(5 - half, 0.0))
+    assert est["UPPER"] == pytest.approx(2 + 5 + half)
     cell = _total(tables["5.2"], "year_end_2019", AUTHORISATION="VISA_ON_ARRIVAL")
-    assert cell["OBS_VALUE"] == pytest.approx(1 + 4.0)
+    assert cell["OBS_VALUE"] == pytest.approx(1 + 5.0)
+    # No cell of estimated persons alone: 5.2 has exactly 5.1's cells.
+    codes = {
+        t: {tuple(r[d] for d in tables[t].dimensions) for r in tables[t].data.to_pylist()}
+        for t in ("5.1", "5.2")
+    }
+    assert codes["5.1"] == codes["5.2"]
 
 
 def test_a_year_without_excess_adds_nothing_but_its_uncertainty(
@@ -135,7 +145,7 @@ def test_a_year_without_excess_adds_nothing_but_its_uncertainty(
     meta = tables["5.2"].metadata["visitors_stays_before_the_data"]
     tourist = meta["by_visa_type"]["TOURIST"]
     assert tourist["unlinked_rate"] == pytest.approx(0.01)
-    assert tourist["years"]["1"] == {"first_departures": 5, "departures": 100, "excess": 4.0}
+    assert tourist["years"]["1"] == {"first_departures": 6, "departures": 100, "excess": 5.0}
 
 
 def test_without_a_baseline_nothing_is_estimated() -> None:

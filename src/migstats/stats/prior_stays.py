@@ -23,7 +23,14 @@ types are kept apart (their departures differ in kind).
 **In table 5.2** a stay before the data with unknown authorisation, no visa or permit
 on record and a departure in year ``b``, counts ``w_b`` at each reference date it
 spans from 30 days after the data start. ``VISA_TYPE`` is that of the departure,
-``AUTHORISATION`` ``VISA_ON_ARRIVAL``. A cell holding ``m_b`` of year ``b``'s first
+``AUTHORISATION`` ``VISA_ON_ARRIVAL``. The stays go only into cells that 5.1 has
+(an observed overstayer on a visa on arrival with the same reference date,
+citizenship, sex, age group and visa type): a cell of estimated persons alone would be
+published with no observed count to take its protection from. The weight of the
+stays left out is shared over the kept stays of the same reference date, visa type
+and year (each kept stay then stands for ``prior_scale`` stays, in its weight and in
+the counts below), so totals do not change; a year with no stay kept loses its
+weight, and the metadata says how much. A cell holding ``m_b`` (scaled) of year ``b``'s first
 departures (``s_b = m_b / f_b``) has variance ``sum_b s_b^2 f_b +
 (sum_b s_b D_b)^2 var(r)``. This takes ``f_b`` and the baseline's ``f`` as Poisson
 counts, and the cell's shares as fixed. Years whose excess is negative keep their
@@ -46,7 +53,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from migstats.stats.cube import age_sql
+from migstats.stats.cube import age_group_sql, age_sql
 from migstats.stats.frame import StatFrame
 from migstats.stats.initial import VISITOR_VISAS
 
@@ -117,7 +124,10 @@ class PriorStays:
     def count_aggregates(self) -> dict[str, str]:
         """SQL aggregates counting a cell's rows in each bin (for :meth:`variance`)."""
         return {
-            _column(v, y): f"count(*) filter (where prior_visa = '{v}' and prior_year = {y})"
+            _column(v, y): (
+                f"coalesce(sum(prior_scale) filter (where prior_visa = '{v}'"
+                f" and prior_year = {y}), 0)"
+            )
             for v, y in self.keys()
         }
 
@@ -243,15 +253,23 @@ def build_prior_stays(frame: StatFrame, *, grace_days: int = 0) -> PriorStays:
         for y, w in zip(b.year, model.weights(b.visa_type), strict=True)
     ] or ["(null, null, 0.0)"]
     first_day_over = start + dt.timedelta(days=29 + grace_days)
+    age = age_sql("p.date_of_birth", "o.reference_date")
     con.execute(
         f"""
-        create or replace temp table overstay_prior as
+        create or replace temp table overstay_prior_all as
         with weight(prior_visa, prior_year, weight) as (values {", ".join(weights)})
         select o.reference, o.reference_date, o.person_key, p.citizenship, p.sex,
-               {age_sql("p.date_of_birth", "o.reference_date")} as age, o.visa_type,
-               'VISA_ON_ARRIVAL' as authorisation, null::date as arrival,
-               null::date as authorised_until, false as last_record, w.weight,
-               w.prior_visa, w.prior_year
+               {age} as age, o.visa_type, 'VISA_ON_ARRIVAL' as authorisation,
+               null::date as arrival, null::date as authorised_until, false as last_record,
+               w.weight, w.prior_visa, w.prior_year,
+               exists (
+                   select 1 from overstayer s
+                   where s.reference = o.reference and s.authorisation = 'VISA_ON_ARRIVAL'
+                     and s.visa_type is not distinct from o.visa_type
+                     and s.citizenship is not distinct from p.citizenship
+                     and s.sex is not distinct from p.sex
+                     and {age_group_sql("s.age")} = {age_group_sql(age)}
+               ) as in_observed_cell
         from overstay_present o join person p using (person_key)
         join weight w on w.prior_visa = o.visa_type and w.prior_year = {year}
         where o.arrival is null and o.authorised_until is null
@@ -259,4 +277,32 @@ def build_prior_stays(frame: StatFrame, *, grace_days: int = 0) -> PriorStays:
           and o.person_key not in (select person_key from overstay_permit)
         """
     )
+    # Only into cells 5.1 has (see the module docstring); each kept stay stands for
+    # ``prior_scale`` stays of its reference date, visa type and year.
+    con.execute(
+        """
+        create or replace temp table overstay_prior as
+        select * exclude (in_observed_cell, bin_all, bin_kept, weight),
+               weight * bin_all / bin_kept as weight, bin_all / bin_kept as prior_scale
+        from (
+            select *,
+                   count(*) over bin as bin_all,
+                   count(*) filter (where in_observed_cell) over bin as bin_kept
+            from overstay_prior_all
+            window bin as (partition by reference, prior_visa, prior_year)
+        )
+        where in_observed_cell
+        """
+    )
+    lost = con.sql(
+        "select reference, sum(weight) from overstay_prior_all a where not exists ("
+        " select 1 from overstay_prior k where k.reference = a.reference"
+        " and k.prior_visa = a.prior_visa and k.prior_year = a.prior_year)"
+        " group by 1 having sum(weight) > 0 order by 1"
+    ).fetchall()
+    if lost:
+        model.notes.append(
+            "weight of stays in years with no stay in a cell of 5.1, not placed: "
+            + ", ".join(f"{r} {float(w):.1f}" for r, w in lost)
+        )
     return model

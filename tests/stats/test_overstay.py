@@ -15,6 +15,7 @@ from migstats.residence import ResidenceRule
 from migstats.stats import overstay
 from migstats.stats.cube import ObservationTable
 from migstats.stats.frame import StatFrame, reference_dates
+from tests.stats.frames import add_crossings_and_visas
 
 START, END = dt.date(2019, 1, 1), dt.date(2020, 12, 31)
 D = dt.date
@@ -82,21 +83,7 @@ def _frame(
     )
     con.executemany("insert into person_rows values (?, ?, ?, ?)", people)
     con.execute("create view person as select * from person_rows")
-    con.execute(
-        "create table crossing_rows (person_key varchar, crossing_date date, direction varchar,"
-        " visa_type varchar)"
-    )
-    con.executemany("insert into crossing_rows values (?, ?, ?, ?)", crossings)
-    con.execute(
-        "create view crossing as select 'R' || lpad(row_number() over ()::varchar, 6, '0')"
-        " as record_id, * from crossing_rows"
-    )
-    con.execute(
-        "create table visa_rows (person_key varchar, purpose varchar, valid_from date,"
-        " valid_to date)"
-    )
-    con.executemany("insert into visa_rows values (?, ?, ?, ?)", VISAS)
-    con.execute("create view visa as select * from visa_rows")
+    add_crossings_and_visas(con, crossings, VISAS)
     con.execute(
         "create table permit_rows (person_key varchar, document_no varchar, employer_id varchar,"
         " date_of_birth date, sex varchar, valid_from date, valid_to date)"

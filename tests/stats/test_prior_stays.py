@@ -16,6 +16,7 @@ from migstats.residence import ResidenceRule
 from migstats.stats import overstay, prior_stays
 from migstats.stats.cube import ObservationTable
 from migstats.stats.frame import StatFrame, reference_dates
+from tests.stats.frames import add_crossings_and_visas
 
 START, END = dt.date(2019, 1, 1), dt.date(2023, 12, 31)
 D = dt.date
@@ -72,21 +73,7 @@ def _frame() -> StatFrame:
         " case when person_key like 'ita%' then 'ITA' else 'DEU' end as citizenship",
         [keys],
     )
-    con.execute(
-        "create table crossing_rows (person_key varchar, crossing_date date, direction varchar,"
-        " visa_type varchar)"
-    )
-    con.executemany("insert into crossing_rows values (?, ?, ?, ?)", CROSSINGS)
-    con.execute(
-        "create view crossing as select 'R' || lpad(row_number() over ()::varchar, 6, '0')"
-        " as record_id, * from crossing_rows"
-    )
-    con.execute(
-        "create table visa_rows (person_key varchar, purpose varchar, valid_from date,"
-        " valid_to date)"
-    )
-    con.executemany("insert into visa_rows values (?, ?, ?, ?)", VISAS)
-    con.execute("create view visa as select * from visa_rows")
+    add_crossings_and_visas(con, CROSSINGS, VISAS)
     con.execute(
         "create view event as select person_key, crossing_date, direction,"
         " null::varchar as repair, 0::bigint as seq from crossing_rows"

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import duckdb
 
-from migstats.link.comparisons import categorical_comparison, travel_period_comparison
+from migstats.link.comparisons import (
+    categorical_comparison,
+    occupation_comparison,
+    place_comparison,
+    travel_period_comparison,
+)
+
+_PERIODS = (
+    "first_crossing_l date, last_crossing_l date, first_crossing_r date, last_crossing_r date"
+)
 
 
-def _levels(comparison: dict, rows: list[tuple]) -> list[str]:
-    """The label of the first level whose condition holds, for each row of pairs."""
+def _levels(comparison: dict, rows: list[tuple], columns: str = _PERIODS) -> list[str]:
+    """The label of the first level whose condition holds, for each row of pairs.
+
+    ``columns`` declares the pair columns after the row number ``n``.
+    """
     levels = comparison["comparison_levels"]
     cases = " ".join(
         f"when {lvl['sql_condition']} then '{lvl['label_for_charts']}'"
@@ -16,11 +28,9 @@ def _levels(comparison: dict, rows: list[tuple]) -> list[str]:
         if lvl["sql_condition"] != "else"
     )
     con = duckdb.connect()
-    con.execute(
-        "create table p (n int, first_crossing_l date, last_crossing_l date,"
-        " first_crossing_r date, last_crossing_r date)"
-    )
-    con.executemany("insert into p values (?, ?, ?, ?, ?)", rows)
+    con.execute(f"create table p (n int, {columns})")
+    marks = ", ".join("?" * (columns.count(",") + 2))
+    con.executemany(f"insert into p values ({marks})", rows)
     out = con.sql(
         f"select case {cases} else '{levels[-1]['label_for_charts']}' end from p order by n"
     )
@@ -59,3 +69,33 @@ def test_rare_codes_weigh_more_only_when_asked() -> None:
     weighted = categorical_comparison("visa_type", term_frequencies=True)["comparison_levels"][1]
     assert "tf_adjustment_column" not in plain
     assert weighted["tf_adjustment_column"] == "visa_type"
+
+
+def test_places_island_then_atoll() -> None:
+    columns = "island_code_l text, atoll_code_l text, island_code_r text, atoll_code_r text"
+    rows = [
+        (1, "K09", "K", "K09", "K"),  # Kurumba (a resort) and Kurumba
+        (2, "K09", "K", "K02", "K"),  # Kurumba and Maafushi, both in Kaafu
+        (3, "K09", "K", "ADh04", "ADh"),  # Kurumba and Vilamendhoo (Alif Dhaal)
+        (4, None, None, "MC01", "MC"),  # no work permit on one side
+    ]
+    assert _levels(place_comparison(), rows, columns) == [
+        "same island",
+        "same atoll",
+        "another atoll",
+        "island unknown",
+    ]
+    # Agreeing on a small island weighs more than agreeing on Malé.
+    assert place_comparison()["comparison_levels"][1]["tf_adjustment_column"] == "island_code"
+
+
+def test_occupations_unit_group_then_sub_major_group() -> None:
+    rows = [
+        (1, "9313", "9313"),  # building construction labourers, both
+        (2, "9313", "9312"),  # civil engineering labourers: the same sub-major group 93
+        (3, "9313", "5131"),  # a waiter
+        (4, "9313", None),  # no occupation in the census (not employed)
+    ]
+    assert _levels(
+        occupation_comparison(), rows, "occupation_isco_l text, occupation_isco_r text"
+    ) == ["same unit group", "same sub-major group", "different occupation", "occupation unknown"]

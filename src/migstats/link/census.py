@@ -11,9 +11,14 @@ Steps:
 
 1. the candidate table: each spine person with a representative name (the most
    frequent surname and given names over their border records), sex, date of birth,
-   citizenship, age at census night, and presence on census night (the last crossing
-   on or before census night is an arrival);
+   citizenship, age at census night, presence on census night (the last crossing
+   on or before census night is an arrival), and the island and occupation of their
+   work permit on census night (the census records the island of usual residence and
+   the occupation, which tell apart namesake workers of one age);
 2. the model: trained (or reloaded) and run on census foreigners against candidates;
+   the m probabilities of island and occupation are counted on pairs that agree
+   exactly on name, date of birth, sex and citizenship and on nothing else of either
+   side (see :func:`_known_matches`);
 3. one-to-one links: a pair is kept when it is the best pair of both its census
    record and its spine person (a census counts a person once, and a spine person is
    one person) and above the threshold, or a little below it with no close rival on
@@ -39,12 +44,14 @@ from pathlib import Path
 
 import duckdb
 
+from migstats.link import comparisons
 from migstats.link.names import joined_name, name_skeleton, normalised_name
 from migstats.link.quality import weight_histogram, write_review_file
 from migstats.link.train import (
     ModelSpec,
     census_model,
     count_candidate_pairs,
+    m_from_known_matches,
     train_or_load,
     with_fixed_m,
 )
@@ -100,12 +107,15 @@ def build_candidates(con: duckdb.DuckDBPyConnection, workspace: Path, census_nig
 
     ``spine_person`` has one row per spine person: ``person_key``, ``surname``,
     ``given_names``, ``full_name`` (normalised, given names first), ``name_skeleton``,
-    ``sex``, ``date_of_birth``, ``nationality``, ``age`` (at census night) and
-    ``present_on_census_night``.
+    ``sex``, ``date_of_birth``, ``nationality``, ``age`` (at census night),
+    ``present_on_census_night``, and ``island_code``, ``atoll_code`` and
+    ``occupation_isco`` of the person's work permit on census night (null without one;
+    see :func:`_work_permit_on`).
     """
     integrated = workspace / "integrated"
     border = workspace / "harmonised" / "border_crossings.parquet"
     night = f"date '{census_night.isoformat()}'"
+    _work_permit_on(con, workspace, census_night)
     con.execute(
         "create or replace table spine_person as"
         # Names vote like the spine's other attributes: most records, ties to the
@@ -127,9 +137,11 @@ def build_candidates(con: duckdb.DuckDBPyConnection, workspace: Path, census_nig
         f" {joined_name('n.given_names', 'n.surname')} as full_name,"
         " p.sex, p.date_of_birth, p.citizenship as nationality,"
         f" {_age_at('p.date_of_birth', night)} as age,"
-        " coalesce(m.direction = 'ARR', false) as present_on_census_night"
+        " coalesce(m.direction = 'ARR', false) as present_on_census_night,"
+        " w.island_code, w.atoll_code, w.occupation_isco"
         f" from read_parquet('{integrated / 'person.parquet'}') p"
         " left join name n using (person_key) left join last_move m using (person_key)"
+        " left join work_on_night w using (person_key)"
     )
     con.execute(
         "alter table spine_person add column name_skeleton varchar;"
@@ -140,6 +152,38 @@ def build_candidates(con: duckdb.DuckDBPyConnection, workspace: Path, census_nig
     )
     logger.info("census linkage: %d spine persons present on census night", present)
     return present
+
+
+def _work_permit_on(con: duckdb.DuckDBPyConnection, workspace: Path, night: dt.date) -> None:
+    """Create table ``work_on_night``: each spine person's work permit on census night.
+
+    The permit valid that night, the latest issued if several; failing that, the
+    latest issued before it (an expired permit still says where the worker was
+    employed). Columns ``person_key``, ``island_code``, ``atoll_code``,
+    ``occupation_isco``; empty when the workspace has no work permits on the spine.
+    """
+    linked = workspace / "integrated" / "work_permits_person.parquet"
+    permits = workspace / "harmonised" / "work_permits.parquet"
+    if not (linked.is_file() and permits.is_file()):
+        con.execute(
+            "create or replace table work_on_night (person_key varchar,"
+            " island_code varchar, atoll_code varchar, occupation_isco varchar)"
+        )
+        return
+    day = f"date '{night.isoformat()}'"
+    con.execute(
+        "create or replace table work_on_night as select l.person_key,"
+        " arg_max({'island': w.work_island_code, 'atoll': w.work_atoll_code,"
+        " 'occupation': w.occupation_isco},"
+        f" (coalesce(w.valid_to >= {day}, false), w.valid_from, w.permit_id)) as permit"
+        f" from read_parquet('{linked}') l join read_parquet('{permits}') w using (permit_id)"
+        f" where l.person_key is not null and w.valid_from <= {day} group by l.person_key"
+    )
+    con.execute(
+        "create or replace table work_on_night as select person_key,"
+        " permit.island as island_code, permit.atoll as atoll_code,"
+        " permit.occupation as occupation_isco from work_on_night"
+    )
 
 
 def census_spec() -> ModelSpec:
@@ -180,13 +224,15 @@ def _prepare_inputs(con: duckdb.DuckDBPyConnection, census: Path) -> int:
     con.execute(
         "create or replace table census_input as select record_id as unique_id,"
         f" 'census' as source_dataset, {normalised_name('full_name')} as full_name,"
-        " sex, date_of_birth, age, citizenship_iso3 as nationality"
+        " sex, date_of_birth, age, citizenship_iso3 as nationality,"
+        " island_code, atoll_code, occupation_isco"
         f" from read_parquet('{census}')"
         f" where citizenship_iso3 is distinct from '{NATIONAL}'"
     )
     con.execute(
         "create or replace table spine_input as select person_key as unique_id,"
-        " 'spine' as source_dataset, full_name, sex, date_of_birth, age, nationality"
+        " 'spine' as source_dataset, full_name, sex, date_of_birth, age, nationality,"
+        " island_code, atoll_code, occupation_isco"
         " from spine_person where present_on_census_night"
     )
     for table in ("census_input", "spine_input"):
@@ -195,6 +241,31 @@ def _prepare_inputs(con: duckdb.DuckDBPyConnection, census: Path) -> int:
             f" update {table} set name_skeleton = {name_skeleton('full_name')}"
         )
     return int(con.sql("select count(*) from census_input").fetchall()[0][0])
+
+
+def _known_matches(con: duckdb.DuckDBPyConnection) -> str:
+    """Create view ``census_known_match`` and return its name.
+
+    Pairs of a census foreigner and a candidate that agree exactly on the full name,
+    the date of birth, sex and citizenship, where neither side has another record with
+    that combination: at the rates of chance agreement on all four, matches for all
+    practical purposes. Island and occupation played no part in choosing them, so how
+    often they agree there estimates their m probabilities (the model's other m
+    probabilities are written values, see :func:`census_spec`).
+    """
+    key = "full_name, date_of_birth, sex, nationality"
+    con.execute(
+        "create or replace view census_known_match as"
+        f" with c as (select * from census_input where date_of_birth is not null"
+        f" qualify count(*) over (partition by {key}) = 1),"
+        f" s as (select * from spine_input where date_of_birth is not null"
+        f" qualify count(*) over (partition by {key}) = 1)"
+        " select c.island_code as island_code_l, s.island_code as island_code_r,"
+        " c.atoll_code as atoll_code_l, s.atoll_code as atoll_code_r,"
+        " c.occupation_isco as occupation_isco_l, s.occupation_isco as occupation_isco_r"
+        " from c join s using (full_name, date_of_birth, sex, nationality)"
+    )
+    return "census_known_match"
 
 
 def one_to_one_links(
@@ -276,6 +347,16 @@ def link_census(
 
         t = time.perf_counter()
         spec = census_spec()
+        known = _known_matches(con)
+        for comparison in (comparisons.place_comparison(), comparisons.occupation_comparison()):
+            # At least 1% for every level: a permit's island or occupation can be out of
+            # date (a worker who changed employer), which the known pairs, drawn from
+            # records complete enough to carry a date of birth, may not show.
+            m = m_from_known_matches(con, comparison, known, floor=0.01)
+            # Three significant digits, so that a re-run on the same data keeps the
+            # model's fingerprint (and a floored level stays above zero).
+            m = {label: float(f"{value:.3g}") for label, value in m.items()}
+            spec = with_fixed_m(spec, comparison["output_column_name"], m)
         models_dir = workspace / "linkage" / "models"
         linker = train_or_load(
             con,
@@ -318,7 +399,15 @@ def link_census(
             review_file,
             low=threshold_match_weight - review_band,
             high=threshold_match_weight + review_band,
-            columns=("full_name", "date_of_birth", "age", "sex", "nationality"),
+            columns=(
+                "full_name",
+                "date_of_birth",
+                "age",
+                "sex",
+                "nationality",
+                "island_code",
+                "occupation_isco",
+            ),
         )
         histogram = weight_histogram(con, "census_pair")
         result = CensusLink(

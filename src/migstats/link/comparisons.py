@@ -20,6 +20,8 @@ __all__ = [
     "categorical_comparison",
     "name_comparison",
     "name_part_comparison",
+    "occupation_comparison",
+    "place_comparison",
     "presence_comparison",
     "travel_period_comparison",
 ]
@@ -187,6 +189,59 @@ def categorical_comparison(col: str, *, term_frequencies: bool = False) -> Compa
             _level(f"{a} is null or {b} is null", f"{col} missing", is_null_level=True),
             _level(f"{a} = {b}", f"{col} equal", m_probability=0.98, **tf),
             _level("else", f"{col} different", m_probability=0.02),
+        ],
+    }
+
+
+def place_comparison(island: str = "island_code", atoll: str = "atoll_code") -> Comparison:
+    """Where a person lives or works: the same island, another island of the same atoll,
+    elsewhere.
+
+    The census records the island of usual residence and a work permit the island of
+    work; for most migrant workers they are the same island (a resort or industrial
+    island houses its workers). Agreeing on a small island says more than agreeing on
+    Malé City, so the exact level is adjusted by the island's frequency.
+    """
+    a, b = f'"{island}_l"', f'"{island}_r"'
+    return {
+        "output_column_name": island,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", "island unknown", is_null_level=True),
+            _level(
+                f"{a} = {b}",
+                "same island",
+                m_probability=0.85,
+                tf_adjustment_column=island,
+                tf_adjustment_weight=1.0,
+            ),
+            _level(f'"{atoll}_l" = "{atoll}_r"', "same atoll", m_probability=0.05),
+            _level("else", "another atoll", m_probability=0.1),
+        ],
+    }
+
+
+def occupation_comparison(col: str = "occupation_isco") -> Comparison:
+    """ISCO-08 occupations: the same unit group, the same sub-major group, different.
+
+    The census codes the occupation the person reports; a work permit the one the
+    employer applied for. Coding both from free text to four digits often lands in a
+    neighbouring unit group, hence the sub-major (two-digit) level. Agreeing on a
+    rare occupation says more than agreeing on construction labourer.
+    """
+    a, b = f'"{col}_l"', f'"{col}_r"'
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            _level(f"{a} is null or {b} is null", "occupation unknown", is_null_level=True),
+            _level(
+                f"{a} = {b}",
+                "same unit group",
+                m_probability=0.8,
+                tf_adjustment_column=col,
+                tf_adjustment_weight=1.0,
+            ),
+            _level(f"left({a}, 2) = left({b}, 2)", "same sub-major group", m_probability=0.1),
+            _level("else", "different occupation", m_probability=0.1),
         ],
     }
 

@@ -128,13 +128,18 @@ def census_model(*, presence: bool = False) -> ModelSpec:
 
     ``presence`` adds the census-night presence comparison; leave it out when the
     border side is already restricted to persons present on census night (every pair
-    would then fall in one level, which EM cannot estimate).
+    would then fall in one level, which EM cannot estimate). The island and the
+    occupation (of the census, against the spine person's work permit) tell apart
+    namesake workers of one age and citizenship, whom the census often records
+    without a date of birth.
     """
     comps = [
         comparisons.name_comparison(),
         comparisons.birth_comparison(age="age"),
         comparisons.categorical_comparison("sex"),
         comparisons.categorical_comparison("nationality"),
+        comparisons.place_comparison(),
+        comparisons.occupation_comparison(),
     ]
     if presence:
         comps.append(comparisons.presence_comparison())
@@ -167,15 +172,19 @@ def permit_model(name: str) -> ModelSpec:
 
 
 def m_from_known_matches(
-    con: duckdb.DuckDBPyConnection, comparison: dict[str, Any], pairs: str
+    con: duckdb.DuckDBPyConnection,
+    comparison: dict[str, Any],
+    pairs: str,
+    *,
+    floor: float = 1e-4,
 ) -> dict[str, float]:
     """m probabilities of ``comparison``'s levels, counted on known matching ``pairs``.
 
     ``pairs`` names a relation with the ``_l``/``_r`` columns the levels refer to, e.g.
     crossings on one document set against their traveller (same person for sure). The
     levels' own SQL classifies each pair, so the counts mean exactly what the model
-    compares. Null levels are left out; every other level gets at least a small floor,
-    so no level is ever impossible.
+    compares. Null levels are left out; every other level gets at least ``floor``, so
+    no level is ever impossible.
 
     >>> con = duckdb.connect()
     >>> _ = con.execute("create table p as select * from (values (date '1990-01-02',"
@@ -203,11 +212,9 @@ def m_from_known_matches(
     ).fetchall()
     counts = {int(level): int(n) for level, n in rows}
     total = max(sum(counts.values()), 1)
-    floor = 1e-4
-    return {
-        lvl["label_for_charts"]: max(counts.get(i, 0) / total, floor)
-        for i, lvl in enumerate(levels)
-    }
+    m = [max(counts.get(i, 0) / total, floor) for i in range(len(levels))]
+    # Floors raise the sum above one; scaled back, the m probabilities are a distribution.
+    return {lvl["label_for_charts"]: p / sum(m) for lvl, p in zip(levels, m, strict=True)}
 
 
 def with_fixed_m(spec: ModelSpec, column: str, m: dict[str, float]) -> ModelSpec:

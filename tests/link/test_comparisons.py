@@ -12,8 +12,12 @@ from migstats.link.comparisons import (
 )
 
 _PERIODS = (
-    "first_crossing_l date, last_crossing_l date, first_crossing_r date, last_crossing_r date"
+    "first_crossing_l date, last_crossing_l date, first_crossing_r date, last_crossing_r date,"
+    " first_direction_l text, last_direction_l text, first_direction_r text,"
+    " last_direction_r text"
 )
+#: A resident's document: first used leaving, last used coming home.
+_HOME = ("DEP", "ARR", "DEP", "ARR")
 
 
 def _levels(comparison: dict, rows: list[tuple], columns: str = _PERIODS) -> list[str]:
@@ -40,17 +44,17 @@ def _levels(comparison: dict, rows: list[tuple], columns: str = _PERIODS) -> lis
 def test_travel_periods_overlapping_or_apart() -> None:
     rows = [
         # Both documents used in February 2020: two people.
-        (1, "2020-01-01", "2020-03-01", "2020-02-01", "2020-05-01"),
+        (1, "2020-01-01", "2020-03-01", "2020-02-01", "2020-05-01", *_HOME),
         # The second document first used 19 days after the first was last used.
-        (2, "2020-01-01", "2020-03-01", "2020-03-20", "2020-04-01"),
+        (2, "2020-01-01", "2020-03-01", "2020-03-20", "2020-04-01", *_HOME),
         # Same in the other order: the comparison is symmetric.
-        (3, "2020-03-20", "2020-04-01", "2020-01-01", "2020-03-01"),
+        (3, "2020-03-20", "2020-04-01", "2020-01-01", "2020-03-01", *_HOME),
         # Same day: the old passport out, the new one in. Not "at the same time".
-        (4, "2020-01-01", "2020-03-01", "2020-03-01", "2020-04-01"),
-        (5, "2019-01-01", "2019-06-01", "2019-12-18", "2020-01-01"),  # 200 days
-        (6, "2019-01-01", "2019-06-01", "2021-08-10", "2021-09-01"),  # 800 days
-        (7, "2015-01-01", "2015-06-01", "2019-07-14", "2019-08-01"),  # 1,504 days
-        (8, "2020-01-01", None, "2020-02-01", "2020-05-01"),
+        (4, "2020-01-01", "2020-03-01", "2020-03-01", "2020-04-01", *_HOME),
+        (5, "2019-01-01", "2019-06-01", "2019-12-18", "2020-01-01", *_HOME),  # 200 days
+        (6, "2019-01-01", "2019-06-01", "2021-08-10", "2021-09-01", *_HOME),  # 800 days
+        (7, "2015-01-01", "2015-06-01", "2019-07-14", "2019-08-01", *_HOME),  # 1,504 days
+        (8, "2020-01-01", None, "2020-02-01", "2020-05-01", *_HOME),
     ]
     assert _levels(travel_period_comparison(), rows) == [
         "used at the same time",
@@ -61,6 +65,29 @@ def test_travel_periods_overlapping_or_apart() -> None:
         "next used within three years",
         "more than three years apart",
         "period unknown",
+    ]
+
+
+def test_travel_periods_of_visitors() -> None:
+    rows = [
+        # Arrived on one passport, left twelve days later on another: one stay.
+        (1, "2020-01-10", "2020-01-10", "2020-01-22", "2020-01-22", "ARR", "ARR", "DEP", "DEP"),
+        # The same, the documents the other way round.
+        (2, "2020-01-22", "2020-01-22", "2020-01-10", "2020-01-10", "DEP", "DEP", "ARR", "ARR"),
+        # A worker: arrived on the old passport, came back from leave on it; left on the
+        # new one a year later.
+        (3, "2019-02-01", "2021-03-01", "2022-03-05", "2022-06-01", "ARR", "ARR", "DEP", "ARR"),
+        # The new document is first used arriving: no stay spans the two.
+        (4, "2020-01-10", "2020-01-10", "2020-01-22", "2020-01-30", "ARR", "ARR", "ARR", "DEP"),
+        # A whole visit on each document, two years apart: most often two namesakes.
+        (5, "2019-01-01", "2019-01-10", "2021-03-01", "2021-03-09", "ARR", "DEP", "ARR", "DEP"),
+    ]
+    assert _levels(travel_period_comparison(), rows) == [
+        "handed over inside the country",
+        "handed over inside the country",
+        "handed over inside the country",
+        "next used within a month",
+        "whole visits on each document",
     ]
 
 

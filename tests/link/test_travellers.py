@@ -53,9 +53,10 @@ def test_unknown_nationality_joins_the_documents_one_known_nationality() -> None
         ("7", "D3|UNK"),
     ]
     d1 = con.sql(
-        "select nationality, crossings, visa_type, first_crossing, last_crossing"
-        " from traveller where traveller_id = 'D1|JPN'"
+        "select nationality, crossings, visa_type, first_crossing, last_crossing,"
+        " first_direction, last_direction from traveller where traveller_id = 'D1|JPN'"
     ).fetchall()
+    # Entered in January, left, and entered again in June: first and last used arriving.
     assert [tuple(str(v) for v in row) for row in d1] == [
-        ("JPN", "3", "TOURIST", "2024-01-17", "2024-06-02")
+        ("JPN", "3", "TOURIST", "2024-01-17", "2024-06-02", "ARR", "ARR")
     ]

@@ -247,16 +247,31 @@ def occupation_comparison(col: str = "occupation_isco") -> Comparison:
 
 
 def travel_period_comparison(
-    first: str = "first_crossing", last: str = "last_crossing"
+    first: str = "first_crossing",
+    last: str = "last_crossing",
+    first_direction: str = "first_direction",
+    last_direction: str = "last_direction",
 ) -> Comparison:
-    """When two travel documents were used: at the same time, or how far apart.
+    """When two travel documents were used: at the same time, handed over inside the
+    country, or how far apart.
 
     A person uses one passport of a nationality at a time, so documents whose periods
     of use overlap belong to two people; a renewed passport follows the old one after
-    some gap. How long the gaps of real renewals are is left to EM.
+    some gap. A document last used arriving and another first used leaving, after it,
+    is one stay entered on one passport and left on the next (a passport renewed at an
+    embassy, a document number re-keyed): two namesakes would each need a crossing
+    the border agency missed. How long the gaps of real renewals are is left to EM.
     """
     fl, fr, ll, lr = (f'"{c}_{s}"' for c in (first, last) for s in ("l", "r"))
+    dfl, dfr, dll, dlr = (f'"{c}_{s}"' for c in (first_direction, last_direction) for s in "lr")
     gap = f"datediff('day', least({ll}, {lr}), greatest({fl}, {fr}))"
+    handed_over = (
+        f"({ll} <= {fr} and {dfl} = 'ARR' and {dll} = 'ARR' and {dfr} = 'DEP')"
+        f" or ({lr} <= {fl} and {dfr} = 'ARR' and {dlr} = 'ARR' and {dfl} = 'DEP')"
+    )
+    # Each document entered on and left on: a visitor's pattern. Namesake visitors
+    # (one visit each) fall here far more often than a visitor's renewed passport.
+    whole_visits = f"{dfl} = 'ARR' and {dll} = 'DEP' and {dfr} = 'ARR' and {dlr} = 'DEP'"
     return {
         "output_column_name": "travel_period",
         "comparison_levels": [
@@ -266,9 +281,19 @@ def travel_period_comparison(
                 is_null_level=True,
             ),
             _level(f"{gap} < 0", "used at the same time", m_probability=0.001),
-            _level(f"{gap} <= 31", "next used within a month", m_probability=0.3),
-            _level(f"{gap} <= 366", "next used within a year", m_probability=0.3),
-            _level(f"{gap} <= 1096", "next used within three years", m_probability=0.3),
+            _level(
+                f"coalesce({handed_over}, false)",
+                "handed over inside the country",
+                m_probability=0.2,
+            ),
+            _level(
+                f"coalesce({whole_visits}, false)",
+                "whole visits on each document",
+                m_probability=0.1,
+            ),
+            _level(f"{gap} <= 31", "next used within a month", m_probability=0.2),
+            _level(f"{gap} <= 366", "next used within a year", m_probability=0.25),
+            _level(f"{gap} <= 1096", "next used within three years", m_probability=0.25),
             _level("else", "more than three years apart", m_probability=0.099),
         ],
     }

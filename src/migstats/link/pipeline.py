@@ -181,7 +181,8 @@ def deduplicate_border(
         "create or replace table traveller_pair as select unique_id_l, unique_id_r,"
         " match_weight, match_probability, full_name_l, full_name_r, date_of_birth_l,"
         " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r, visa_type_l,"
-        " visa_type_r, first_crossing_l, first_crossing_r, last_crossing_l, last_crossing_r"
+        " visa_type_r, first_crossing_l, first_crossing_r, last_crossing_l, last_crossing_r,"
+        " first_direction_l, first_direction_r, last_direction_l, last_direction_r"
         f" from {predictions.physical_name}"
     )
     candidates = count_candidate_pairs(con, spec, ["traveller_input"])
@@ -223,7 +224,9 @@ def deduplicate_border(
             "nationality",
             "visa_type",
             "first_crossing",
+            "first_direction",
             "last_crossing",
+            "last_direction",
         ),
     )
     links = int(

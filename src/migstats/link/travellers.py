@@ -43,6 +43,8 @@ TRAVELLER_COLUMNS = (
     "visa_type",
     "first_crossing",
     "last_crossing",
+    "first_direction",
+    "last_direction",
     "crossings",
     "name_variants",
 )
@@ -117,14 +119,20 @@ def collapse_travellers(
         f"create or replace table {table} as with"
         " base as (select traveller_id, any_value(document_no) as document_no,"
         " any_value(nationality) as nationality, min(crossing_date) as first_crossing,"
-        " max(crossing_date) as last_crossing, count(*) as crossings,"
+        " max(crossing_date) as last_crossing,"
+        # Whether the document was first used leaving and last used arriving: a
+        # document handed over inside the country (see travel_period_comparison).
+        " arg_min(direction, (crossing_date, record_id)) as first_direction,"
+        " arg_max(direction, (crossing_date, record_id)) as last_direction,"
+        " count(*) as crossings,"
         " count(distinct concat_ws(' ', given_names, surname)) as name_variants"
         f" from {table}_crossing group by traveller_id)"
         f" select traveller_id, document_no, nationality, surname, given_names,"
         f" {full} as full_name, {name_skeleton(full)} as name_skeleton,"
         f" {name_skeleton('surname')} as surname_skeleton,"
         f" {name_skeleton('given_names')} as given_names_skeleton, sex, date_of_birth,"
-        " visa_type, first_crossing, last_crossing, crossings, name_variants"
+        " visa_type, first_crossing, last_crossing, first_direction, last_direction,"
+        " crossings, name_variants"
         f" from base {joins} order by traveller_id"
     )
     for col in _VOTED:

@@ -27,6 +27,12 @@ def link(
         Path | None,
         typer.Option(help="Truth folder of a synthetic country, to score the linkage."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the border model is trained and scored: duckdb, or spark (local)."
+        ),
+    ] = "duckdb",
 ) -> None:
     """Link border records into persons and write the person spine."""
     from migstats.config import load_config
@@ -44,7 +50,7 @@ def link(
         result = deduplicate_border(
             border,
             cfg.workspace,
-            settings=LinkSettings(threshold_match_weight=threshold, retrain=retrain),
+            settings=LinkSettings(threshold_match_weight=threshold, retrain=retrain, engine=engine),
             truth_dir=truth,
         )
     rows = [

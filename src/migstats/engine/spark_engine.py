@@ -71,11 +71,23 @@ def spark_session(
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            # Splink's string similarity functions (Jaro-Winkler, Damerau-Levenshtein)
+            # for linkage on Spark: a jar shipped inside the splink package, no download.
+            .config("spark.jars", _splink_jar())
             .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _splink_jar() -> str:
+    """Path of the similarity-function jar that Splink ships ("" without Splink)."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+    except ImportError:
+        return ""
+    return str(similarity_jar_location())
 
 
 class SparkEngine(Engine):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from migstats.errors import UserInputError
 from migstats.link import comparisons
 from migstats.link.cluster import cluster_edges
 from migstats.link.labels import apply_labels, harvest_labels, load_labels
@@ -35,6 +37,7 @@ from migstats.link.train import (
     count_candidate_pairs,
     dedup_model,
     m_from_known_matches,
+    model_path,
     train_or_load,
     with_fixed_m,
     within_group_frequencies,
@@ -61,6 +64,9 @@ class LinkSettings:
     max_pairs_for_u: float = 2e6
     seed: int = 42
     retrain: bool = False
+    #: Where Splink trains and scores the model: ``duckdb`` (in process) or ``spark``
+    #: (see :mod:`migstats.link.spark_backend`).
+    engine: str = "duckdb"
 
 
 @dataclass
@@ -159,32 +165,57 @@ def deduplicate_border(
         comparison = comparisons.name_part_comparison(part)
         spec = with_fixed_m(spec, part, m_from_known_matches(con, comparison, "known_match"))
     models_dir = workspace / "linkage" / "models"
-    linker = train_or_load(
-        con,
-        spec,
-        ["traveller_input"],
-        models_dir=models_dir,
-        retrain=cfg.retrain,
-        max_pairs=cfg.max_pairs_for_u,
-        seed=cfg.seed,
-        term_frequencies=frequencies,
-    )
-    timings["train"] = time.perf_counter() - t
-
-    t = time.perf_counter()
     low = cfg.threshold_match_weight - cfg.review_band
-    # Only pairs that can matter are kept (links and the review band): at national
-    # scale the scored candidates run to tens of millions of wide rows. They are
-    # counted, not stored.
-    predictions = linker.inference.predict(threshold_match_weight=low)
+    duckdb_model = model_path(models_dir, spec)
+    if cfg.engine == "spark":
+        from migstats.link.spark_backend import spark_predict
+
+        scored, model_file = spark_predict(
+            con,
+            spec,
+            "traveller_input",
+            threshold_match_weight=low,
+            workdir=workspace / "linkage" / "spark",
+            models_dir=models_dir,
+            retrain=cfg.retrain,
+            max_pairs=cfg.max_pairs_for_u,
+            seed=cfg.seed,
+            term_frequencies=frequencies,
+            # A model trained on the same specification by DuckDB is reused as it is.
+            parameters_from=duckdb_model if duckdb_model.exists() and not cfg.retrain else None,
+        )
+        timings["train and predict (Spark)"] = time.perf_counter() - t
+    elif cfg.engine == "duckdb":
+        linker = train_or_load(
+            con,
+            spec,
+            ["traveller_input"],
+            models_dir=models_dir,
+            retrain=cfg.retrain,
+            max_pairs=cfg.max_pairs_for_u,
+            seed=cfg.seed,
+            term_frequencies=frequencies,
+        )
+        model_file = duckdb_model
+        timings["train"] = time.perf_counter() - t
+        t = time.perf_counter()
+        # Only pairs that can matter are kept (links and the review band): at national
+        # scale the scored candidates run to tens of millions of wide rows. They are
+        # counted, not stored.
+        scored = linker.inference.predict(threshold_match_weight=low).physical_name
+    else:
+        raise UserInputError("Unknown linkage engine", repr(cfg.engine), "use 'duckdb' or 'spark'")
     con.execute(
         "create or replace table traveller_pair as select unique_id_l, unique_id_r,"
         " match_weight, match_probability, full_name_l, full_name_r, date_of_birth_l,"
         " date_of_birth_r, sex_l, sex_r, nationality_l, nationality_r, visa_type_l,"
         " visa_type_r, first_crossing_l, first_crossing_r, last_crossing_l, last_crossing_r,"
         " first_direction_l, first_direction_r, last_direction_l, last_direction_r"
-        f" from {predictions.physical_name}"
+        f" from {scored}"
     )
+    if cfg.engine == "spark":
+        shutil.rmtree(workspace / "linkage" / "spark", ignore_errors=True)
+    # Counted in DuckDB whatever the engine: the same rules give the same pairs.
     candidates = count_candidate_pairs(con, spec, ["traveller_input"])
     timings["predict"] = time.perf_counter() - t
 
@@ -247,7 +278,7 @@ def deduplicate_border(
         links=links,
         review_pairs=review,
         labels=labels,
-        model_file=next(models_dir.glob(f"{spec.name}.v*.{spec.fingerprint()}.json")),
+        model_file=model_file,
         person_file=integrated / "person.parquet",
         crossing_file=integrated / "crossing.parquet",
         review_file=review_file,

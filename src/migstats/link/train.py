@@ -26,6 +26,7 @@ __all__ = [
     "ModelSpec",
     "census_model",
     "dedup_model",
+    "fit_and_save",
     "m_from_known_matches",
     "model_path",
     "permit_model",
@@ -332,6 +333,18 @@ def train_or_load(
         return linker
     linker = Linker(source, dict(spec.settings), log_level=None)
     _register_frequencies(linker, db_api, term_frequencies)
+    fit_and_save(linker, spec, path, max_pairs=max_pairs, seed=seed)
+    return linker
+
+
+def fit_and_save(
+    linker: Any, spec: ModelSpec, path: Path | None, *, max_pairs: float, seed: int
+) -> None:
+    """Train ``linker`` (any Splink backend) as ``spec`` says; save it at ``path``.
+
+    The prior from the deterministic rules, u from random pairs, m by EM on each
+    training block (levels whose m is fixed keep it).
+    """
     linker.training.estimate_probability_two_random_records_match(
         list(spec.deterministic_rules), recall=spec.deterministic_recall
     )
@@ -347,4 +360,3 @@ def train_or_load(
         tmp.write_text(json.dumps(model, indent=2, sort_keys=True), "utf-8")
         tmp.replace(path)
         logger.info("%s: trained model saved to %s", spec.name, path)
-    return linker

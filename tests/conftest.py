@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -24,3 +27,20 @@ def small_country(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("country")
     generate(out, scale=0.01, seed=11)
     return out
+
+
+@pytest.fixture(scope="session")
+def spark_local() -> Iterator[Any]:
+    """One local Spark session per test worker (two cores, few shuffle partitions).
+
+    Started only by tests that ask for it (those marked ``spark``); skipped cleanly
+    when PySpark or Java is not there.
+    """
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java on the PATH")
+    from migstats.engine import spark_session
+
+    session = spark_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +13,6 @@ from migstats.link.spark_backend import spark_spec, to_spark_sql
 from migstats.link.train import dedup_model
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java on the PATH")
-    from migstats.engine import spark_session
-
-    session = spark_session("local[2]", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def _assignment(ws: Path) -> dict[str, str]:
@@ -50,7 +36,7 @@ def test_spark_sql_of_the_border_model() -> None:
     assert to_spark_sql("else") == "else"
 
 
-def test_spark_links_the_same_travellers_as_duckdb(spark: Any, harmonised: Path) -> None:
+def test_spark_links_the_same_travellers_as_duckdb(spark_local: Any, harmonised: Path) -> None:
     ws = harmonised / "workspace"
     border = ws / "harmonised" / "border_crossings.parquet"
     truth = harmonised / "synthetic" / "truth"
@@ -67,7 +53,7 @@ def test_spark_links_the_same_travellers_as_duckdb(spark: Any, harmonised: Path)
     assert not (ws / "linkage" / "spark").exists()  # the working Parquet is removed
 
 
-def test_spark_trains_its_own_model(spark: Any, harmonised: Path) -> None:
+def test_spark_trains_its_own_model(spark_local: Any, harmonised: Path) -> None:
     ws = harmonised / "workspace"
     on_spark = deduplicate_border(
         ws / "harmonised" / "border_crossings.parquet",

@@ -7,9 +7,8 @@ when PySpark (or Java) is not there.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,16 +19,11 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def spark_engine() -> Iterator[SparkEngine]:
-    """One local Spark engine per test worker (two cores, few shuffle partitions)."""
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java on the PATH")
-    from migstats.engine.spark_engine import SparkEngine, spark_session
+def spark_engine(spark_local: Any) -> SparkEngine:
+    """The Spark engine on the worker's local session (see ``tests/conftest.py``)."""
+    from migstats.engine.spark_engine import SparkEngine
 
-    session = spark_session("local[2]", shuffle_partitions=2)
-    yield SparkEngine(session, bucket_rows=2_000)
-    session.stop()
+    return SparkEngine(spark_local, bucket_rows=2_000)
 
 
 @pytest.fixture

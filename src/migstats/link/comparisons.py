@@ -260,7 +260,10 @@ def travel_period_comparison(
     some gap. A document last used arriving and another first used leaving, after it,
     is one stay entered on one passport and left on the next (a passport renewed at an
     embassy, a document number re-keyed): two namesakes would each need a crossing
-    the border agency missed. How long the gaps of real renewals are is left to EM.
+    the border agency missed. The reverse, a document starting the way the other
+    ended (arriving again without leaving), needs a missed crossing if it is one
+    person, and would make the residence rule impute one: it weighs against the pair.
+    How long the gaps of real renewals are is left to EM.
     """
     fl, fr, ll, lr = (f'"{c}_{s}"' for c in (first, last) for s in ("l", "r"))
     dfl, dfr, dll, dlr = (f'"{c}_{s}"' for c in (first_direction, last_direction) for s in "lr")
@@ -272,6 +275,9 @@ def travel_period_comparison(
     # Each document entered on and left on: a visitor's pattern. Namesake visitors
     # (one visit each) fall here far more often than a visitor's renewed passport.
     whole_visits = f"{dfl} = 'ARR' and {dll} = 'DEP' and {dfr} = 'ARR' and {dlr} = 'DEP'"
+    # The later document starts the way the earlier one ended: one person would have a
+    # crossing missed between them (a few in a thousand); namesakes, any pattern.
+    broken = f"({ll} <= {fr} and {dll} = {dfr}) or ({lr} <= {fl} and {dlr} = {dfl})"
     return {
         "output_column_name": "travel_period",
         "comparison_levels": [
@@ -290,6 +296,11 @@ def travel_period_comparison(
                 f"coalesce({whole_visits}, false)",
                 "whole visits on each document",
                 m_probability=0.1,
+            ),
+            _level(
+                f"coalesce({broken}, false)",
+                "two arrivals or two departures in a row",
+                m_probability=0.01,
             ),
             _level(f"{gap} <= 31", "next used within a month", m_probability=0.2),
             _level(f"{gap} <= 366", "next used within a year", m_probability=0.25),
